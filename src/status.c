@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* status.c - status names and messages, error details, version queries. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* One buffer per thread: details never race between threads. */
+static _Thread_local char last_error[512];
+
+const char *zeroipc_strerror(int status)
+{
+	switch (status) {
+#define ZEROIPC__STATUS_MESSAGE(name, value, message)                          \
+	case value:                                                            \
+		return message;
+		ZEROIPC_STATUS_MAP(ZEROIPC__STATUS_MESSAGE)
+#undef ZEROIPC__STATUS_MESSAGE
+	}
+	return "unknown zeroipc status";
+}
+
+const char *zeroipc_status_name(int status)
+{
+	switch (status) {
+#define ZEROIPC__STATUS_NAME(name, value, message)                             \
+	case value:                                                            \
+		return #name;
+		ZEROIPC_STATUS_MAP(ZEROIPC__STATUS_NAME)
+#undef ZEROIPC__STATUS_NAME
+	}
+	return "UNKNOWN";
+}
+
+const char *zeroipc_last_error(void)
+{
+	return last_error;
+}
+
+void zeroipc__clear_error(void)
+{
+	last_error[0] = '\0';
+}
+
+int zeroipc__fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int zeroipc__fail_errno(int err, const char *what, const char *name)
+{
+	int status;
+
+	switch (err) {
+	case ENOENT:
+		status = ZEROIPC_ENOT_FOUND;
+		break;
+	case EEXIST:
+		status = ZEROIPC_EEXISTS;
+		break;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		status = ZEROIPC_EPERM;
+		break;
+	case ENAMETOOLONG:
+		status = ZEROIPC_ENAME;
+		break;
+	case ENOSPC:
+	case EFBIG:
+		status = ZEROIPC_ENO_SPACE;
+		break;
+	case ENOMEM:
+		status = ZEROIPC_ENOMEM;
+		break;
+	case EINVAL:
+		status = ZEROIPC_EINVAL;
+		break;
+	default:
+		status = ZEROIPC_ESYS;
+		break;
+	}
+	return zeroipc__fail(status, "%s(%s): %s", what, name ? name : "",
+			     strerror(err));
+}
+
+uint32_t zeroipc_version(void)
+{
+	return ZEROIPC_VERSION_NUMBER;
+}
+
+const char *zeroipc_version_string(void)
+{
+	return ZEROIPC_VERSION_STRING;
+}
+
+int zeroipc_version_at_least(unsigned major, unsigned minor, unsigned patch)
+{
+	return ZEROIPC_VERSION_NUMBER >= ((major << 16) | (minor << 8) | patch);
+}
+
+uint32_t zeroipc_format_version(void)
+{
+	return ZEROIPC_FMT_VERSION;
+}
+
+#ifdef ZEROIPC_CRASH_POINTS
+void zeroipc__crash_point(const char *point)
+{
+	const char *target = getenv("ZEROIPC_CRASH_AT");
+	const char *action;
+
+	if (target == NULL || strcmp(target, point) != 0)
+		return;
+	action = getenv("ZEROIPC_CRASH_ACTION");
+	if (action != NULL && strcmp(action, "stop") == 0)
+		raise(SIGSTOP);
+	else
+		raise(SIGKILL);
+}
+#endif
