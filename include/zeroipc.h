@@ -8,5 +8,11 @@
 #include "zeroipc/memory.h"
 #include "zeroipc/table.h"
 #include "zeroipc/array.h"
+#include "zeroipc/pool.h"
+#include "zeroipc/stack.h"
+#include "zeroipc/ring.h"
+#include "zeroipc/queue.h"
+#include "zeroipc/map.h"
+#include "zeroipc/set.h"
 
 #endif /* ZEROIPC_H */

@@ -34,5 +34,47 @@ ZEROIPC__SIZE(zeroipc_fmt_table_entry, 48);
 ZEROIPC__LAYOUT(zeroipc_fmt_array_header, capacity, 0);
 ZEROIPC__SIZE(zeroipc_fmt_array_header, 8);
 
+/* SPECIFICATION.md, "Stack". */
+ZEROIPC__LAYOUT(zeroipc_fmt_stack_header, top, 0);
+ZEROIPC__LAYOUT(zeroipc_fmt_stack_header, capacity, 4);
+ZEROIPC__LAYOUT(zeroipc_fmt_stack_header, elem_size, 8);
+ZEROIPC__LAYOUT(zeroipc_fmt_stack_header, reserved, 12);
+ZEROIPC__SIZE(zeroipc_fmt_stack_header, 16);
+
+/* SPECIFICATION.md, "Pool". */
+ZEROIPC__LAYOUT(zeroipc_fmt_pool_header, capacity, 0);
+ZEROIPC__LAYOUT(zeroipc_fmt_pool_header, elem_size, 4);
+ZEROIPC__LAYOUT(zeroipc_fmt_pool_header, head, 8);
+ZEROIPC__LAYOUT(zeroipc_fmt_pool_header, in_use, 16);
+ZEROIPC__LAYOUT(zeroipc_fmt_pool_header, reserved, 20);
+ZEROIPC__LAYOUT(zeroipc_fmt_pool_header, waiters, 24);
+ZEROIPC__LAYOUT(zeroipc_fmt_pool_header, seq, 28);
+ZEROIPC__SIZE(zeroipc_fmt_pool_header, 32);
+
+/* SPECIFICATION.md, "Queue". */
+ZEROIPC__LAYOUT(zeroipc_fmt_queue_header, head, 0);
+ZEROIPC__LAYOUT(zeroipc_fmt_queue_header, tail, 4);
+ZEROIPC__LAYOUT(zeroipc_fmt_queue_header, capacity, 8);
+ZEROIPC__LAYOUT(zeroipc_fmt_queue_header, elem_size, 12);
+ZEROIPC__SIZE(zeroipc_fmt_queue_header, 16);
+
+/* SPECIFICATION.md, "Ring". */
+ZEROIPC__LAYOUT(zeroipc_fmt_ring_header, write_pos, 0);
+ZEROIPC__LAYOUT(zeroipc_fmt_ring_header, read_pos, 8);
+ZEROIPC__LAYOUT(zeroipc_fmt_ring_header, capacity, 16);
+ZEROIPC__LAYOUT(zeroipc_fmt_ring_header, elem_size, 20);
+ZEROIPC__SIZE(zeroipc_fmt_ring_header, 24);
+
+/* SPECIFICATION.md, "Map" (and "Set", the same layout). */
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, size, 0);
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, capacity, 4);
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, key_size, 8);
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, value_size, 12);
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, slot_size, 16);
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, reserved, 20);
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, waiters, 24);
+ZEROIPC__LAYOUT(zeroipc_fmt_map_header, seq, 28);
+ZEROIPC__SIZE(zeroipc_fmt_map_header, 32);
+
 /* ISO C forbids an empty translation unit. */
 typedef int zeroipc__format_check_done;

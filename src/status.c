@@ -105,7 +105,17 @@ const char *zeroipc_version_string(void)
 
 int zeroipc_version_at_least(unsigned major, unsigned minor, unsigned patch)
 {
-	return ZEROIPC_VERSION_NUMBER >= ((major << 16) | (minor << 8) | patch);
+	/* Component by component: packing unbounded unsigned arguments into
+	 * one number would let a minor of 256 carry into the major. */
+	static const unsigned have[3] = { ZEROIPC_VERSION_MAJOR,
+					  ZEROIPC_VERSION_MINOR,
+					  ZEROIPC_VERSION_PATCH };
+	const unsigned want[3] = { major, minor, patch };
+
+	for (int i = 0; i < 3; i++)
+		if (want[i] != have[i])
+			return want[i] < have[i];
+	return 1;
 }
 
 uint32_t zeroipc_format_version(void)

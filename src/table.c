@@ -301,7 +301,11 @@ uint64_t zeroipc_table_free_bytes(const zeroipc_memory *mem)
 
 	if (mem == NULL)
 		return 0;
-	next = zeroipc__align8(
-		zeroipc__load_relaxed_u64(&zeroipc__header(mem)->next_offset));
+	next = zeroipc__load_relaxed_u64(&zeroipc__header(mem)->next_offset);
+	/* Untrusted: align only a value already inside the segment, so a
+	 * hostile next_offset near 2^64 cannot wrap to "all free". */
+	if (next >= mem->size)
+		return 0;
+	next = zeroipc__align8(next);
 	return next < mem->size ? mem->size - next : 0;
 }

@@ -65,7 +65,8 @@ ZEROIPC_API int zeroipc_array_set(zeroipc_array *arr, uint64_t index,
 /*
  * Atomic element operations.  The _u32 forms need elem_size 4 and the _u64
  * forms elem_size 8 (else ZEROIPC_ESIZE_MISMATCH); an index past the end is
- * ZEROIPC_ERANGE.  Signed values use the same calls (two's complement).
+ * ZEROIPC_ERANGE; the modifying forms return ZEROIPC_EREADONLY on a
+ * read-only segment.  Signed values use the same calls (two's complement).
  */
 
 /** Atomically load element `index`.  Since 1.0. */

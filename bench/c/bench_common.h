@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_common.h - the two-process driver every C benchmark uses.
+ *
+ * A benchmark file fills a table of struct bench_case and calls
+ * bench_main().  The driver speaks the protocol bench/run expects (see
+ * bench/README.md): `--list` prints the case names, `--case NAME [--quick]`
+ * runs one round of one case and prints RESULT lines.
+ *
+ * A round forks once.  The parent is the producer (throughput) or the
+ * pinger (round trip), pinned to CPU 0; the child is the consumer or echoer,
+ * pinned to CPU 1.  Both attach to the structures, then start together on a
+ * barrier in shared memory.  Every message carries a 64-bit sequence number
+ * in its first 8 bytes; the consumer checks it, so a case that loses,
+ * repeats or reorders a message fails instead of reporting a number.
+ *
+ * Header-only, for benchmark programs only (not installed, not part of the
+ * library).
+ */
+#ifndef ZEROIPC_BENCH_COMMON_H
+#define ZEROIPC_BENCH_COMMON_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define BENCH_HAVE_TSC 1
+#endif
+
+/* Sequence number that ends a run. */
+#define BENCH_END UINT64_MAX
+/* Largest message and largest batch a case may use. */
+#define BENCH_MAX_MSG 64
+#define BENCH_MAX_BATCH 256
+#define BENCH_RTT_WARMUP 2000
+#define BENCH_RTT_MAX 200000
+
+enum bench_kind { BENCH_TPUT, BENCH_RTT };
+
+/* Channel 0 carries producer -> consumer (and pings); 1 carries echoes. */
+enum { BENCH_FWD = 0, BENCH_BACK = 1 };
+
+/* Role of a process in a round. */
+enum { BENCH_PARENT = 0, BENCH_CHILD = 1 };
+
+/*
+ * Receiver-side bookkeeping: the next sequence number expected, errors,
+ * and the last number seen (what an echoer sends back).
+ */
+struct bench_check {
+	uint64_t expect;
+	uint64_t bad;
+	uint64_t last;
+	bool done; /* the end marker arrived */
+};
+
+struct bench_case;
+
+/* One round's state, passed to every callback. */
+struct bench_run {
+	const struct bench_case *c;
+	void *state;     /* the case's own, set by setup() */
+	unsigned batch;  /* messages per send() call the producer asks for */
+	double seconds;  /* how long the producer sends (tput) */
+	int role;        /* BENCH_PARENT or BENCH_CHILD, after the fork */
+};
+
+struct bench_case {
+	const char *name; /* unique, [a-z0-9_], starts with the family */
+	enum bench_kind kind;
+	unsigned size;    /* message bytes: 8..BENCH_MAX_MSG */
+	unsigned batch;   /* producer batch (1 = one message per call) */
+	const char *ref;  /* "ring", "batch" or "none" (see README.md) */
+	/* Parent, before the fork: create the structures. */
+	int (*setup)(struct bench_run *b);
+	/* Each process after the fork: open its side(s). */
+	int (*attach)(struct bench_run *b);
+	/*
+	 * Send the messages numbered seq, seq+1, ... (at most `n`, at least
+	 * one), busy-waiting while there is no room; return how many went.
+	 * Each message is `size` bytes with its number in the first 8.
+	 */
+	unsigned (*send)(struct bench_run *b, int chan, uint64_t seq,
+			 unsigned n);
+	/*
+	 * Receive at least one message, busy-waiting until there is one, and
+	 * pass each to bench_seen() in order; return how many.
+	 */
+	unsigned (*recv)(struct bench_run *b, int chan, struct bench_check *k);
+	/* Each process before it exits; then the parent alone. */
+	void (*detach)(struct bench_run *b);
+	void (*cleanup)(struct bench_run *b);
+};
+
+/* ---------------------------------------------------------- utilities */
+
+static inline void bench_die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static inline double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Timestamps for single round trips: the TSC where there is one. */
+static inline uint64_t bench_ticks_start(void)
+{
+#ifdef BENCH_HAVE_TSC
+	uint64_t t = __rdtsc();
+
+	_mm_lfence(); /* no later instruction starts before the read */
+	return t;
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static inline uint64_t bench_ticks_end(void)
+{
+#ifdef BENCH_HAVE_TSC
+	_mm_lfence(); /* every earlier instruction finished first */
+	return __rdtsc();
+#else
+	return bench_ticks_start();
+#endif
+}
+
+/* Ticks per nanosecond, measured against CLOCK_MONOTONIC over 50 ms. */
+static inline double bench_ticks_per_ns(void)
+{
+#ifdef BENCH_HAVE_TSC
+	double t0 = bench_now(), t1;
+	uint64_t c0 = __rdtsc(), c1;
+
+	do
+		t1 = bench_now();
+	while (t1 - t0 < 0.05);
+	c1 = __rdtsc();
+	return (double)(c1 - c0) / ((t1 - t0) * 1e9);
+#else
+	return 1.0;
+#endif
+}
+
+static inline void bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	/* A machine with one CPU still runs; the numbers just mean less. */
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		fprintf(stderr, "bench: cannot pin to CPU %d: %s\n", cpu,
+			strerror(errno));
+}
+
+static inline void bench_spin_hint(void)
+{
+#ifdef BENCH_HAVE_TSC
+	_mm_pause();
+#endif
+}
+
+/* Fill a message: its number first, a fixed pattern after it. */
+static inline void bench_fill(unsigned char *msg, unsigned size, uint64_t seq)
+{
+	memcpy(msg, &seq, 8);
+	if (size > 8)
+		memset(msg + 8, 0x5a, size - 8);
+}
+
+/*
+ * Account for one received message.  Returns true for the end marker.
+ * Inline and branch-light: it runs once per message on the consumer.
+ */
+static inline bool bench_seen(struct bench_check *k, const void *msg)
+{
+	uint64_t s;
+
+	memcpy(&s, msg, 8);
+	if (s == BENCH_END) {
+		k->done = true;
+		return true;
+	}
+	k->bad += (s != k->expect);
+	k->expect = s + 1;
+	k->last = s;
+	return false;
+}
+
+/* ---------------------------------------------------------- the driver */
+
+/* Shared between the two processes of a round (anonymous mapping). */
+struct bench_ctl {
+	int ready __attribute__((aligned(128))); /* child attached */
+	int go __attribute__((aligned(128)));    /* start */
+	int failed __attribute__((aligned(128)));
+	uint64_t count;  /* messages received (tput) */
+	uint64_t bad;    /* sequence errors seen by the child */
+	double seconds;  /* child's time from start to end marker */
+};
+
+static inline void bench_flag_set(int *p, int v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline int bench_flag_get(int *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void bench_producer(struct bench_run *b)
+{
+	const struct bench_case *c = b->c;
+	double t0 = bench_now();
+	uint64_t seq = 0;
+
+	for (;;) {
+		/* Check the clock only every few thousand messages. */
+		uint64_t stop = seq + 4096;
+
+		while (seq < stop)
+			seq += c->send(b, BENCH_FWD, seq, b->batch);
+		if (bench_now() - t0 >= b->seconds)
+			break;
+	}
+	c->send(b, BENCH_FWD, BENCH_END, 1);
+}
+
+static void bench_consumer(struct bench_run *b, struct bench_ctl *ctl)
+{
+	struct bench_check k = { 0, 0, 0, false };
+	double t0 = bench_now();
+
+	while (!k.done)
+		b->c->recv(b, BENCH_FWD, &k);
+	ctl->seconds = bench_now() - t0;
+	ctl->count = k.expect;
+	ctl->bad = k.bad;
+}
+
+static void bench_echoer(struct bench_run *b, struct bench_ctl *ctl)
+{
+	struct bench_check k = { 0, 0, 0, false };
+
+	for (;;) {
+		b->c->recv(b, BENCH_FWD, &k);
+		if (k.done)
+			break;
+		b->c->send(b, BENCH_BACK, k.last, 1);
+	}
+	ctl->bad = k.bad;
+}
+
+/* Returns the number of timed round trips in samples[]. */
+static size_t bench_pinger(struct bench_run *b, uint64_t *samples,
+			   double tpn, uint64_t *bad)
+{
+	const struct bench_case *c = b->c;
+	struct bench_check back = { 0, 0, 0, false };
+	uint64_t seq, budget, start;
+	size_t n = 0;
+
+	for (seq = 0; seq < BENCH_RTT_WARMUP; seq++) {
+		c->send(b, BENCH_FWD, seq, 1);
+		c->recv(b, BENCH_BACK, &back);
+	}
+	budget = (uint64_t)(b->seconds * 1e9 * tpn);
+	start = bench_ticks_start();
+	while (n < BENCH_RTT_MAX) {
+		uint64_t t = bench_ticks_start(), e;
+
+		c->send(b, BENCH_FWD, seq, 1);
+		c->recv(b, BENCH_BACK, &back);
+		e = bench_ticks_end();
+		samples[n++] = e - t;
+		seq++;
+		if (e - start > budget)
+			break;
+	}
+	c->send(b, BENCH_FWD, BENCH_END, 1);
+	*bad = back.bad;
+	return n;
+}
+
+static int bench_run_case(const struct bench_case *c, bool quick)
+{
+	struct bench_run b = { c, NULL, c->batch ? c->batch : 1, 0, 0 };
+	struct bench_ctl *ctl;
+	uint64_t *samples = NULL, bad = 0;
+	double tpn = bench_ticks_per_ns(), t0;
+	size_t n = 0;
+	int status = 0;
+	pid_t pid;
+
+	b.seconds = c->kind == BENCH_TPUT ? (quick ? 0.15 : 0.4)
+					  : (quick ? 0.3 : 1.0);
+	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctl == MAP_FAILED)
+		bench_die("mmap");
+	memset(ctl, 0, sizeof(*ctl));
+	if (c->setup(&b) != 0) {
+		fprintf(stderr, "bench: %s: setup failed\n", c->name);
+		return 2;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		bench_die("fork");
+	if (pid == 0) {
+		b.role = BENCH_CHILD;
+		bench_pin(1);
+		if (c->attach(&b) != 0) {
+			bench_flag_set(&ctl->failed, 1);
+			_exit(1);
+		}
+		bench_flag_set(&ctl->ready, 1);
+		while (!bench_flag_get(&ctl->go))
+			bench_spin_hint();
+		if (c->kind == BENCH_TPUT)
+			bench_consumer(&b, ctl);
+		else
+			bench_echoer(&b, ctl);
+		c->detach(&b);
+		_exit(0);
+	}
+	b.role = BENCH_PARENT;
+	bench_pin(0);
+	if (c->attach(&b) != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		c->cleanup(&b);
+		fprintf(stderr, "bench: %s: attach failed\n", c->name);
+		return 2;
+	}
+	/* Barrier: the child announces itself, the parent opens the gate. */
+	t0 = bench_now();
+	while (!bench_flag_get(&ctl->ready)) {
+		if (bench_flag_get(&ctl->failed) || bench_now() - t0 > 30 ||
+		    waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "bench: %s: child failed to attach\n",
+				c->name);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			c->cleanup(&b);
+			return 2;
+		}
+		sched_yield();
+	}
+	if (c->kind == BENCH_RTT) {
+		samples = malloc(sizeof(*samples) * BENCH_RTT_MAX);
+		if (samples == NULL)
+			bench_die("malloc");
+	}
+	bench_flag_set(&ctl->go, 1);
+	if (c->kind == BENCH_TPUT)
+		bench_producer(&b);
+	else
+		n = bench_pinger(&b, samples, tpn, &bad);
+	if (waitpid(pid, &status, 0) != pid)
+		bench_die("waitpid");
+	c->detach(&b);
+	c->cleanup(&b);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench: %s: child failed (status 0x%x)\n",
+			c->name, status);
+		free(samples);
+		return 2;
+	}
+	bad += ctl->bad;
+	if (c->kind == BENCH_TPUT) {
+		printf("RESULT case=%s metric=tput unit=Mmsg/s value=%.3f "
+		       "size=%u ref=%s n=%llu bad=%llu\n", c->name,
+		       (double)ctl->count / ctl->seconds / 1e6, c->size,
+		       c->ref, (unsigned long long)ctl->count,
+		       (unsigned long long)bad);
+	} else {
+		qsort(samples, n, sizeof(*samples), bench_cmp_u64);
+		printf("RESULT case=%s metric=rtt_median unit=ns value=%.1f "
+		       "size=%u ref=%s n=%zu bad=%llu\n", c->name,
+		       (double)samples[n / 2] / tpn, c->size, c->ref, n,
+		       (unsigned long long)bad);
+		printf("RESULT case=%s metric=rtt_p99 unit=ns value=%.1f "
+		       "size=%u ref=%s n=%zu bad=%llu\n", c->name,
+		       (double)samples[(size_t)((double)(n - 1) * 0.99)] / tpn,
+		       c->size, c->ref, n, (unsigned long long)bad);
+	}
+	free(samples);
+	munmap(ctl, sizeof(*ctl));
+	if (bad != 0) {
+		fprintf(stderr, "bench: %s: %llu sequence errors\n", c->name,
+			(unsigned long long)bad);
+		return 4;
+	}
+	return 0;
+}
+
+static void bench_usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s --list | --case NAME [--quick]\n", prog);
+	exit(1);
+}
+
+static int bench_main(int argc, char **argv, const struct bench_case *cases,
+		      size_t ncases)
+{
+	const char *name = NULL;
+	bool quick = false;
+	size_t i;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--list") == 0) {
+			for (size_t j = 0; j < ncases; j++)
+				printf("%s\n", cases[j].name);
+			return 0;
+		} else if (strcmp(argv[i], "--case") == 0 &&
+			   i + 1 < (size_t)argc) {
+			name = argv[++i];
+		} else if (strcmp(argv[i], "--quick") == 0) {
+			quick = true;
+		} else {
+			bench_usage(argv[0]);
+		}
+	}
+	if (name == NULL)
+		bench_usage(argv[0]);
+	for (i = 0; i < ncases; i++)
+		if (strcmp(cases[i].name, name) == 0)
+			return bench_run_case(&cases[i], quick);
+	fprintf(stderr, "bench: no case '%s'\n", name);
+	return 1;
+}
+
+#endif /* ZEROIPC_BENCH_COMMON_H */

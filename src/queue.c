@@ -1,0 +1,1137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * queue.c - bounded MPMC queue with a sequence word per slot (after Dmitry
+ * Vyukov's bounded MPMC queue), in the zeroipc format v2 layout.
+ *
+ * Slot i serves every position p with p & mask == i.  For each such p its
+ * sequence word seq[i] goes through three values:
+ *
+ *   p          free: the producer of position p may fill the slot
+ *   p + 1      published: the consumer of position p may take it
+ *   p + cap    released: the slot is free for position p + cap
+ *
+ * A producer at position pos compares seq with pos: equal means free, below
+ * means the slot still holds the element of pos - cap (the queue is full),
+ * above means somebody already produced at pos.  A consumer compares seq
+ * with pos + 1 the same way.  All comparisons are by signed 32-bit
+ * difference, so positions wrap at 2^32; capacity is a power of two so that
+ * the wrap lands on slot 0, and at most 2^30 so that the differences
+ * (-cap..cap) stay clear of the sign bit.  A capacity of 1 would make
+ * "published" (p + 1) and "released" (p + cap) the same value, so 2 is the
+ * minimum.
+ *
+ * Claiming: in the default mode a position is claimed by a compare-and-swap
+ * on tail (push) or head (pop); a batch reads the sequence words of the run
+ * first and claims all of its ready slots with one compare-and-swap.  head
+ * and tail carry no data, so their CAS is relaxed; the element bytes are
+ * handed over by the sequence word alone:
+ *
+ *   - the producer's release store of p + 1 (after copying in) pairs with
+ *     the consumer's acquire load of the sequence (before copying out);
+ *   - the consumer's release store of p + cap (after copying out) pairs with
+ *     the next producer's acquire load (before copying in).
+ *
+ * Single-producer (single-consumer) handles own their position: they skip
+ * the CAS, keep the position in the handle and store tail (head) only when
+ * it crosses a multiple of QUEUE_LAZY_MAX (or a quarter of the capacity, if
+ * smaller), when the handle closes, and never otherwise.  Consumers and
+ * producers never need the other side's counter (the sequence words say
+ * everything), so only size() and a later opener see the lag; both read the
+ * counter and then step over the slots whose sequence shows them done.
+ * Opening repairs a counter left behind by a crashed single-mode handle the
+ * same way, but with a CAS, so that it only ever moves a counter forward
+ * over slots that are finished.
+ *
+ * Broken promises: in the default mode, a slot whose sequence is already
+ * past pos while the counter still reads pos cannot happen (whoever
+ * produced at pos advanced tail before publishing, and our acquire of the
+ * sequence makes that advance visible), so it means a single-mode handle is
+ * storing the counter lazily: ZEROIPC_EPROTOCOL, rather than rereading the
+ * counter forever.  A single-mode handle that finds its own next slot
+ * already produced (consumed) reports ZEROIPC_EPROTOCOL too.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomics.h"
+#include "internal.h"
+#include "table_internal.h"
+#include "wait.h"
+
+/* Eventcounts in the companion entry "<name>.wait". */
+enum {
+	QUEUE_EC_ITEMS, /* a slot was published: pops wait on it */
+	QUEUE_EC_SPACE, /* a slot was released: pushes wait on it */
+	QUEUE_EC_COUNT
+};
+
+/*
+ * A single-mode handle stores its counter at least every this many
+ * positions (a power of two): often enough that size() and a repair step
+ * over few slots, rarely enough that the shared header line stays quiet.
+ */
+#define QUEUE_LAZY_MAX 64u
+#define QUEUE_MIN_CAPACITY 2u
+#define QUEUE_KNOWN_FLAGS                                                      \
+	(ZEROIPC_QUEUE_SINGLE_PRODUCER | ZEROIPC_QUEUE_SINGLE_CONSUMER)
+
+_Static_assert(ZEROIPC_QUEUE_NAME_MAX == ZEROIPC__WAIT_NAME_MAX,
+	       "the public name limit is the companion's");
+_Static_assert(ZEROIPC_QUEUE_CAPACITY_MAX == ZEROIPC_FMT_QUEUE_MAX_CAPACITY,
+	       "the public capacity limit is the format's");
+
+struct zeroipc_queue {
+	zeroipc_memory *mem; /* borrowed; outlives the handle */
+	struct zeroipc_fmt_queue_header *hdr;
+	unsigned char *data;              /* slot 0 */
+	uint32_t *seq;                    /* sequence word of slot 0 */
+	struct zeroipc__eventcount *ec;   /* QUEUE_EC_COUNT, or NULL */
+	uint32_t capacity;                /* validated at open: bounds */
+	uint32_t mask;                    /* capacity - 1 */
+	uint32_t elem_size;
+	uint32_t flags;                   /* ZEROIPC_QUEUE_SINGLE_* */
+	uint32_t quarter;                 /* capacity / 4, at least 1 */
+	uint32_t lazy_mask;               /* lazy store interval - 1 */
+	bool writable;
+	/* Single producer: next position, and "found full, wait a quarter". */
+	bool pfull;
+	uint32_t ppos;
+	/* Single consumer: next position. */
+	uint32_t cpos;
+	char name[ZEROIPC_NAME_MAX + 1];
+};
+
+/* Offsets of the sections from the structure base, and its entry size. */
+struct queue_layout {
+	uint64_t data;
+	uint64_t seq;
+	uint64_t total;
+};
+
+static bool queue_layout_of(struct queue_layout *l, uint64_t elem_size,
+			    uint64_t capacity)
+{
+	uint64_t data_bytes, seq_bytes;
+
+	l->data = sizeof(struct zeroipc_fmt_queue_header);
+	if (!zeroipc__mul_u64(&data_bytes, elem_size, capacity) ||
+	    data_bytes > UINT64_MAX - ZEROIPC_FMT_ALIGN ||
+	    !zeroipc__add_u64(&l->seq, l->data, zeroipc__align8(data_bytes)) ||
+	    !zeroipc__mul_u64(&seq_bytes, sizeof(uint32_t), capacity) ||
+	    !zeroipc__add_u64(&l->total, l->seq, seq_bytes))
+		return false;
+	return true;
+}
+
+/* a - b as the signed distance between two wrapping positions. */
+static inline int32_t pos_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+static inline uint32_t *slot_seq(const zeroipc_queue *q, uint32_t pos)
+{
+	return &q->seq[pos & q->mask];
+}
+
+static inline unsigned char *slot_data(const zeroipc_queue *q, uint32_t pos)
+{
+	return q->data + (size_t)(pos & q->mask) * q->elem_size;
+}
+
+static struct zeroipc__eventcount *queue_ec(const zeroipc_queue *q, int which)
+{
+	return q->ec != NULL ? &q->ec[which] : NULL;
+}
+
+/*
+ * Step from `pos` over the positions whose slot is already past the state
+ * `offset` names (0: produced, so tail lags; 1: consumed, so head lags), at
+ * most `limit` steps.  Relaxed loads: the result is an estimate or, in a
+ * repair, the expected value of a CAS that rechecks it.
+ */
+static uint32_t step_over_done(const uint32_t *seq, uint32_t mask,
+			       uint32_t pos, uint32_t offset, uint32_t limit)
+{
+	for (uint32_t i = 0; i < limit; i++) {
+		uint32_t s = zeroipc__load_relaxed_u32(&seq[pos & mask]);
+
+		if (pos_diff(s, pos + offset) <= 0)
+			break;
+		pos++;
+	}
+	return pos;
+}
+
+/* ---- copying elements ---- */
+
+/* One element; the common sizes become single moves instead of a call. */
+static inline void copy_elem(void *dst, const void *src, uint32_t size)
+{
+	switch (size) {
+	case 4:
+		memcpy(dst, src, 4);
+		break;
+	case 8:
+		memcpy(dst, src, 8);
+		break;
+	case 16:
+		memcpy(dst, src, 16);
+		break;
+	case 32:
+		memcpy(dst, src, 32);
+		break;
+	case 64:
+		memcpy(dst, src, 64);
+		break;
+	default:
+		memcpy(dst, src, size);
+		break;
+	}
+}
+
+/* Copy `k` elements into the slots of positions pos..pos+k-1 (k <= cap). */
+static void copy_in(const zeroipc_queue *q, uint32_t pos,
+		    const unsigned char *src, uint32_t k)
+{
+	uint32_t first = pos & q->mask;
+	uint32_t run = q->capacity - first;
+
+	if (k == 1) {
+		copy_elem(q->data + (size_t)first * q->elem_size, src,
+			  q->elem_size);
+		return;
+	}
+	if (run > k)
+		run = k;
+	memcpy(q->data + (size_t)first * q->elem_size, src,
+	       (size_t)run * q->elem_size);
+	if (k > run)
+		memcpy(q->data, src + (size_t)run * q->elem_size,
+		       (size_t)(k - run) * q->elem_size);
+}
+
+/* Copy the elements of positions pos..pos+k-1 out to dst (k <= cap). */
+static void copy_out(unsigned char *dst, const zeroipc_queue *q, uint32_t pos,
+		     uint32_t k)
+{
+	uint32_t first = pos & q->mask;
+	uint32_t run = q->capacity - first;
+
+	if (k == 1) {
+		copy_elem(dst, q->data + (size_t)first * q->elem_size,
+			  q->elem_size);
+		return;
+	}
+	if (run > k)
+		run = k;
+	memcpy(dst, q->data + (size_t)first * q->elem_size,
+	       (size_t)run * q->elem_size);
+	if (k > run)
+		memcpy(dst + (size_t)run * q->elem_size, q->data,
+		       (size_t)(k - run) * q->elem_size);
+}
+
+/* ---- errors ---- */
+
+static int protocol_error(const zeroipc_queue *q, const char *what,
+			  uint32_t pos, uint32_t seq)
+{
+	return zeroipc__fail(ZEROIPC_EPROTOCOL,
+			     "queue '%s': %s at position %u finds its slot "
+			     "already at sequence %u: another handle broke "
+			     "a single-producer/single-consumer promise "
+			     "(or one died; reopen to repair)",
+			     q->name, what, (unsigned)pos, (unsigned)seq);
+}
+
+static int readonly_error(const zeroipc_queue *q)
+{
+	return zeroipc__fail(ZEROIPC_EREADONLY,
+			     "queue '%s': %s is mapped read-only", q->name,
+			     q->mem->name);
+}
+
+/* ---- claims ---- */
+
+/*
+ * Count the slots after `pos` that are in state `pos + i + offset` too, up
+ * to `want` slots in all (the first is known to be).  Acquire: as for the
+ * first slot, the claimer copies these slots next.
+ */
+static inline uint32_t run_length(const zeroipc_queue *q, uint32_t pos,
+				  uint32_t offset, uint32_t want)
+{
+	uint32_t k = 1;
+
+	while (k < want &&
+	       zeroipc__load_acquire_u32(slot_seq(q, pos + k)) ==
+		       pos + k + offset)
+		k++;
+	return k;
+}
+
+/*
+ * Claim up to `want` free slots at the tail for a push (default mode).
+ * Returns 0 with the first position and the count, EFULL or EPROTOCOL.
+ */
+static int mp_claim_push(uint32_t *pos_out, uint32_t *count_out,
+			 zeroipc_queue *q, uint32_t want)
+{
+	/* Relaxed: tail only names a candidate; the slot's sequence, read
+	 * with acquire below, decides. */
+	uint32_t pos = zeroipc__load_relaxed_u32(&q->hdr->tail);
+
+	for (;;) {
+		/* Acquire: pairs with the release in publish_pop(), so the
+		 * last consumer of this slot finished copying out before we
+		 * copy in. */
+		uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
+		int32_t d = pos_diff(s, pos);
+		uint32_t now;
+
+		if (d == 0) {
+			uint32_t k = run_length(q, pos, 0, want);
+
+			/* Relaxed: the CAS only decides who owns positions
+			 * pos..pos+k-1; the sequence words carry the data. */
+			if (zeroipc__cas_relaxed_u32(&q->hdr->tail, &pos,
+						     pos + k)) {
+				*pos_out = pos;
+				*count_out = k;
+				return 0;
+			}
+			continue; /* pos now holds the current tail */
+		}
+		if (d < 0)
+			return ZEROIPC_EFULL;
+		now = zeroipc__load_relaxed_u32(&q->hdr->tail);
+		if (now == pos)
+			return protocol_error(q, "push", pos, s);
+		pos = now;
+	}
+}
+
+/* The same at the head for a pop: EEMPTY instead of EFULL. */
+static int mp_claim_pop(uint32_t *pos_out, uint32_t *count_out,
+			zeroipc_queue *q, uint32_t want)
+{
+	/* Relaxed: as in mp_claim_push(). */
+	uint32_t pos = zeroipc__load_relaxed_u32(&q->hdr->head);
+
+	for (;;) {
+		/* Acquire: pairs with the release in publish_push(), so the
+		 * producer's copy in is complete before we copy out. */
+		uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
+		int32_t d = pos_diff(s, pos + 1);
+		uint32_t now;
+
+		if (d == 0) {
+			uint32_t k = run_length(q, pos, 1, want);
+
+			/* Relaxed: ownership only, as for tail. */
+			if (zeroipc__cas_relaxed_u32(&q->hdr->head, &pos,
+						     pos + k)) {
+				*pos_out = pos;
+				*count_out = k;
+				return 0;
+			}
+			continue;
+		}
+		if (d < 0)
+			return ZEROIPC_EEMPTY;
+		now = zeroipc__load_relaxed_u32(&q->hdr->head);
+		if (now == pos)
+			return protocol_error(q, "pop", pos, s);
+		pos = now;
+	}
+}
+
+/*
+ * Single producer: the position is ours, no CAS.  After finding the queue
+ * full, report full until the slot a quarter of the capacity ahead is free
+ * too, so that we refill in long runs instead of chasing the consumer slot
+ * by slot over shared cache lines.
+ */
+static int sp_claim_push(uint32_t *pos_out, uint32_t *count_out,
+			 zeroipc_queue *q, uint32_t want)
+{
+	uint32_t pos = q->ppos;
+	/* Acquire: pairs with the release in publish_pop(), as above. */
+	uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
+	int32_t d = pos_diff(s, pos);
+
+	if (d > 0)
+		return protocol_error(q, "single-producer push", pos, s);
+	if (d < 0) {
+		q->pfull = true;
+		return ZEROIPC_EFULL;
+	}
+	if (q->pfull) {
+		uint32_t ahead = pos + q->quarter - 1;
+		/* Relaxed: only a threshold; each slot is read with acquire
+		 * before it is written. */
+		uint32_t sa = zeroipc__load_relaxed_u32(slot_seq(q, ahead));
+		int32_t da = pos_diff(sa, ahead);
+
+		if (da > 0)
+			return protocol_error(q, "single-producer push", ahead,
+					      sa);
+		if (da < 0)
+			return ZEROIPC_EFULL;
+		q->pfull = false;
+	}
+	*pos_out = pos;
+	*count_out = run_length(q, pos, 0, want);
+	return 0;
+}
+
+/* Single consumer: the position is ours, no CAS. */
+static int sc_claim_pop(uint32_t *pos_out, uint32_t *count_out,
+			zeroipc_queue *q, uint32_t want)
+{
+	uint32_t pos = q->cpos;
+	/* Acquire: pairs with the release in publish_push(), as above. */
+	uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
+	int32_t d = pos_diff(s, pos + 1);
+
+	if (d > 0)
+		return protocol_error(q, "single-consumer pop", pos, s);
+	if (d < 0)
+		return ZEROIPC_EEMPTY;
+	*pos_out = pos;
+	*count_out = run_length(q, pos, 1, want);
+	return 0;
+}
+
+/* ---- publishing ---- */
+
+static void publish_push(const zeroipc_queue *q, uint32_t pos, uint32_t k)
+{
+	for (uint32_t i = 0; i < k; i++)
+		/* Release: pairs with the consumer's acquire of this word in
+		 * its claim; our copy in happens before its copy out. */
+		zeroipc__store_release_u32(slot_seq(q, pos + i), pos + i + 1);
+}
+
+static void publish_pop(const zeroipc_queue *q, uint32_t pos, uint32_t k)
+{
+	for (uint32_t i = 0; i < k; i++)
+		/* Release: pairs with the next producer's acquire of this
+		 * word; our copy out happens before its copy in. */
+		zeroipc__store_release_u32(slot_seq(q, pos + i),
+					   pos + i + q->capacity);
+}
+
+/* Whether moving from `from` to `to` crosses a lazy-store boundary. */
+static inline bool lazy_due(const zeroipc_queue *q, uint32_t from, uint32_t to)
+{
+	return ((from ^ to) & ~q->lazy_mask) != 0;
+}
+
+/*
+ * Push up to `want` (1..capacity) elements: claim, copy, publish, wake.
+ * Returns 0 with the count, EFULL (no message recorded) or EPROTOCOL.
+ */
+static int push_some(uint32_t *count_out, zeroipc_queue *q,
+		     const unsigned char *values, uint32_t want)
+{
+	bool single = (q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) != 0;
+	uint32_t pos = 0, k = 0;
+	int rc;
+
+	rc = single ? sp_claim_push(&pos, &k, q, want)
+		    : mp_claim_push(&pos, &k, q, want);
+	if (rc != 0)
+		return rc;
+	ZEROIPC__CRASH_POINT("queue.push.claimed");
+	copy_in(q, pos, values, k);
+	publish_push(q, pos, k);
+	if (single) {
+		q->ppos = pos + k;
+		/* Relaxed: tail is a hint for size() and openers, never a
+		 * hand-over (see the file comment). */
+		if (lazy_due(q, pos, pos + k))
+			zeroipc__store_relaxed_u32(&q->hdr->tail, pos + k);
+	}
+	zeroipc__notify(queue_ec(q, QUEUE_EC_ITEMS));
+	*count_out = k;
+	return 0;
+}
+
+/* Pop up to `want` elements into `values`; as push_some(). */
+static int pop_some(uint32_t *count_out, unsigned char *values,
+		    zeroipc_queue *q, uint32_t want)
+{
+	bool single = (q->flags & ZEROIPC_QUEUE_SINGLE_CONSUMER) != 0;
+	uint32_t pos = 0, k = 0;
+	int rc;
+
+	rc = single ? sc_claim_pop(&pos, &k, q, want)
+		    : mp_claim_pop(&pos, &k, q, want);
+	if (rc != 0)
+		return rc;
+	ZEROIPC__CRASH_POINT("queue.pop.claimed");
+	copy_out(values, q, pos, k);
+	publish_pop(q, pos, k);
+	if (single) {
+		q->cpos = pos + k;
+		/* Relaxed: head is a hint, as tail above. */
+		if (lazy_due(q, pos, pos + k))
+			zeroipc__store_relaxed_u32(&q->hdr->head, pos + k);
+	}
+	zeroipc__notify(queue_ec(q, QUEUE_EC_SPACE));
+	*count_out = k;
+	return 0;
+}
+
+/* ---- waiting ---- */
+
+/*
+ * Readiness checks for zeroipc__wait_until().  They only say "worth another
+ * try": relaxed loads, since the claim that follows rereads with acquire.
+ * A slot that shows a broken promise counts as ready so that the claim
+ * reports it instead of the wait sleeping on it.
+ */
+static bool push_ready(void *ctx)
+{
+	const zeroipc_queue *q = ctx;
+	uint32_t pos, s;
+	int32_t d;
+
+	if ((q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) == 0) {
+		pos = zeroipc__load_relaxed_u32(&q->hdr->tail);
+		s = zeroipc__load_relaxed_u32(slot_seq(q, pos));
+		return pos_diff(s, pos) >= 0;
+	}
+	pos = q->ppos;
+	d = pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos);
+	if (d != 0 || !q->pfull)
+		return d >= 0;
+	pos += q->quarter - 1;
+	return pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos) >= 0;
+}
+
+static bool pop_ready(void *ctx)
+{
+	const zeroipc_queue *q = ctx;
+	uint32_t pos;
+
+	if ((q->flags & ZEROIPC_QUEUE_SINGLE_CONSUMER) == 0)
+		pos = zeroipc__load_relaxed_u32(&q->hdr->head);
+	else
+		pos = q->cpos;
+	return pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)),
+			pos + 1) >= 0;
+}
+
+static int full_error(const zeroipc_queue *q)
+{
+	return zeroipc__fail(ZEROIPC_EFULL, "queue '%s' is full", q->name);
+}
+
+static int empty_error(const zeroipc_queue *q)
+{
+	return zeroipc__fail(ZEROIPC_EEMPTY,
+			     "queue '%s' has nothing to pop", q->name);
+}
+
+/* After a first attempt found the queue full: wait and retry. */
+static int push_wait(uint32_t *count_out, zeroipc_queue *q,
+		     const unsigned char *values, uint32_t want,
+		     int64_t timeout_ns)
+{
+	zeroipc__deadline d;
+	int rc;
+
+	if (timeout_ns == 0)
+		return full_error(q);
+	d = zeroipc__deadline_in(timeout_ns);
+	for (;;) {
+		rc = zeroipc__wait_until(queue_ec(q, QUEUE_EC_SPACE),
+					 push_ready, q, &d);
+		if (rc != 0)
+			return zeroipc__fail(rc, "queue '%s' stayed full for "
+					     "%lld ns", q->name,
+					     (long long)timeout_ns);
+		rc = push_some(count_out, q, values, want);
+		if (rc != ZEROIPC_EFULL)
+			return rc;
+		if (zeroipc__deadline_passed(&d))
+			return zeroipc__fail(ZEROIPC_ETIMEOUT,
+					     "queue '%s' stayed full for "
+					     "%lld ns", q->name,
+					     (long long)timeout_ns);
+	}
+}
+
+static int pop_wait(uint32_t *count_out, unsigned char *values,
+		    zeroipc_queue *q, uint32_t want, int64_t timeout_ns)
+{
+	zeroipc__deadline d;
+	int rc;
+
+	if (timeout_ns == 0)
+		return empty_error(q);
+	d = zeroipc__deadline_in(timeout_ns);
+	for (;;) {
+		rc = zeroipc__wait_until(queue_ec(q, QUEUE_EC_ITEMS),
+					 pop_ready, q, &d);
+		if (rc != 0)
+			return zeroipc__fail(rc, "queue '%s': nothing to pop "
+					     "within %lld ns (empty, or the "
+					     "oldest position's producer "
+					     "has not published it)",
+					     q->name, (long long)timeout_ns);
+		rc = pop_some(count_out, values, q, want);
+		if (rc != ZEROIPC_EEMPTY)
+			return rc;
+		if (zeroipc__deadline_passed(&d))
+			return zeroipc__fail(ZEROIPC_ETIMEOUT,
+					     "queue '%s': nothing to pop "
+					     "within %lld ns", q->name,
+					     (long long)timeout_ns);
+	}
+}
+
+/* ---- lifecycle ---- */
+
+static int parse_opts(uint32_t *flags_out, const zeroipc_queue_opts *opts)
+{
+	*flags_out = 0;
+	if (opts == NULL)
+		return 0;
+	if (opts->size < offsetof(zeroipc_queue_opts, flags) +
+				 sizeof(opts->flags))
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "queue opts: size %zu is too small; "
+				     "initialise with ZEROIPC_QUEUE_OPTS_INIT",
+				     opts->size);
+	if ((opts->flags & ~QUEUE_KNOWN_FLAGS) != 0)
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "queue opts: unknown flags 0x%x",
+				     (unsigned)(opts->flags &
+						~QUEUE_KNOWN_FLAGS));
+	*flags_out = opts->flags;
+	return 0;
+}
+
+struct queue_init {
+	uint32_t capacity;
+	uint32_t elem_size;
+	uint64_t seq_offset;
+};
+
+/* Runs under the table lock before the entry is visible: plain stores. */
+static int init_queue(unsigned char *region, uint64_t size, void *arg)
+{
+	const struct queue_init *in = arg;
+	struct zeroipc_fmt_queue_header *h = (void *)region;
+	uint32_t *seq = (void *)(region + in->seq_offset);
+
+	(void)size;
+	h->head = 0;
+	h->tail = 0;
+	h->capacity = in->capacity;
+	h->elem_size = in->elem_size;
+	for (uint32_t i = 0; i < in->capacity; i++)
+		seq[i] = i;
+	return 0;
+}
+
+static int new_handle(zeroipc_queue **out, zeroipc_memory *mem,
+		      const char *name, uint64_t offset,
+		      const struct queue_layout *l, uint32_t capacity,
+		      uint32_t elem_size, uint32_t flags,
+		      struct zeroipc__eventcount *ec)
+{
+	zeroipc_queue *q = calloc(1, sizeof(*q));
+	uint32_t lazy;
+
+	if (q == NULL)
+		return zeroipc__fail(ZEROIPC_ENOMEM, "no memory for a handle");
+	q->mem = mem;
+	q->hdr = (void *)(mem->base + offset);
+	q->data = mem->base + offset + l->data;
+	q->seq = (void *)(mem->base + offset + l->seq);
+	q->ec = ec;
+	q->capacity = capacity;
+	q->mask = capacity - 1;
+	q->elem_size = elem_size;
+	q->flags = flags;
+	q->quarter = capacity / 4 > 0 ? capacity / 4 : 1;
+	lazy = q->quarter < QUEUE_LAZY_MAX ? q->quarter : QUEUE_LAZY_MAX;
+	q->lazy_mask = lazy - 1;
+	q->writable = !mem->readonly;
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	/* Acquire: pairs with the release stores of a single-mode handle's
+	 * close, so we start where it stopped. */
+	q->ppos = zeroipc__load_acquire_u32(&q->hdr->tail);
+	q->cpos = zeroipc__load_acquire_u32(&q->hdr->head);
+	*out = q;
+	return 0;
+}
+
+static uint32_t round_up_pow2(uint32_t v)
+{
+	uint32_t p = QUEUE_MIN_CAPACITY;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+int zeroipc_queue_create(zeroipc_queue **out, zeroipc_memory *mem,
+			 const char *name, uint64_t elem_size,
+			 uint64_t capacity, const zeroipc_queue_opts *opts)
+{
+	struct zeroipc__eventcount *ec;
+	struct queue_layout l;
+	struct queue_init in;
+	uint64_t offset;
+	uint32_t flags;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	*out = NULL;
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	ZEROIPC__CHECK_ARG(elem_size > 0 && elem_size <= UINT32_MAX);
+	ZEROIPC__CHECK_ARG(capacity > 0 &&
+			   capacity <= ZEROIPC_QUEUE_CAPACITY_MAX);
+	rc = parse_opts(&flags, opts);
+	if (rc != 0)
+		return rc;
+	rc = zeroipc__check_entry_name(name);
+	if (rc != 0)
+		return rc;
+	if (mem->readonly)
+		return zeroipc__fail(ZEROIPC_EREADONLY,
+				     "%s is mapped read-only", mem->name);
+	in.capacity = round_up_pow2((uint32_t)capacity);
+	in.elem_size = (uint32_t)elem_size;
+	if (!queue_layout_of(&l, in.elem_size, in.capacity))
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "queue of %u elements of %u bytes "
+				     "overflows", (unsigned)in.capacity,
+				     (unsigned)in.elem_size);
+	in.seq_offset = l.seq;
+	/* The companion first: whoever finds the queue finds its waits. */
+	rc = zeroipc__wait_companion(&ec, mem, name, QUEUE_EC_COUNT);
+	if (rc != 0)
+		return rc;
+	rc = zeroipc__table_add_init(&offset, mem, name, l.total, init_queue,
+				     &in);
+	if (rc != 0)
+		return rc;
+	return new_handle(out, mem, name, offset, &l, in.capacity,
+			  in.elem_size, flags, ec);
+}
+
+/*
+ * The checks common to open and validate: the header against the entry.
+ * On success fills the layout, capacity and element size.
+ */
+static int check_header(struct queue_layout *l, uint32_t *capacity_out,
+			uint32_t *elem_size_out, const zeroipc_memory *mem,
+			const char *name, uint64_t offset, uint64_t size)
+{
+	const struct zeroipc_fmt_queue_header *h;
+	uint32_t capacity, elem_size;
+
+	if (size < sizeof(*h))
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "queue '%s': entry of %llu bytes has no "
+				     "header", name, (unsigned long long)size);
+	h = (const void *)(mem->base + offset);
+	/* Relaxed: capacity and elem_size never change after creation, and
+	 * the entry was published (with release) after they were written. */
+	capacity = zeroipc__load_relaxed_u32(
+		(uint32_t *)(uintptr_t)&h->capacity);
+	elem_size = zeroipc__load_relaxed_u32(
+		(uint32_t *)(uintptr_t)&h->elem_size);
+	if (capacity < QUEUE_MIN_CAPACITY ||
+	    (capacity & (capacity - 1)) != 0 ||
+	    capacity > ZEROIPC_QUEUE_CAPACITY_MAX)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "queue '%s': capacity %u is not a power "
+				     "of two in 2..2^30", name,
+				     (unsigned)capacity);
+	if (elem_size == 0)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "queue '%s': element size 0", name);
+	if (!queue_layout_of(l, elem_size, capacity) || l->total != size)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "queue '%s': entry of %llu bytes does "
+				     "not hold %u elements of %u bytes and "
+				     "their sequence words", name,
+				     (unsigned long long)size,
+				     (unsigned)capacity, (unsigned)elem_size);
+	*capacity_out = capacity;
+	*elem_size_out = elem_size;
+	return 0;
+}
+
+/*
+ * head and tail may differ by up to the capacity either way (tail may lag
+ * behind head while a single producer stores it lazily).  Further apart is
+ * corruption.  Reread a few times so that a counter moving between our two
+ * loads is not taken for it.
+ */
+static bool positions_plausible(const struct zeroipc_fmt_queue_header *h,
+				uint32_t capacity)
+{
+	/* Relaxed: a plausibility check on hints, ordering nothing. */
+	for (int i = 0; i < 3; i++) {
+		uint32_t head = zeroipc__load_relaxed_u32(
+			(uint32_t *)(uintptr_t)&h->head);
+		uint32_t tail = zeroipc__load_relaxed_u32(
+			(uint32_t *)(uintptr_t)&h->tail);
+
+		if (tail - head <= capacity || head - tail <= capacity)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Move a lazily stored counter forward over the slots that are done (see
+ * step_over_done()).  The CAS only succeeds while the counter still holds
+ * the value we scanned from, and a single-mode handle only ever stores
+ * positions at or past every slot it finished, so the counter never moves
+ * back and never past a slot that is not done.
+ */
+static void repair_counter(const zeroipc_queue *q, uint32_t *counter,
+			   uint32_t offset)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		/* Acquire, like the loads in new_handle(); the slots scanned
+		 * next are read relaxed, as the CAS rechecks the start. */
+		uint32_t now = zeroipc__load_acquire_u32(counter);
+		uint32_t fixed = step_over_done(q->seq, q->mask, now, offset,
+						q->capacity);
+
+		/* acq_rel: orders nothing the queue relies on (counters carry
+		 * no data); the strong CAS is what keeps the move safe. */
+		if (fixed == now ||
+		    zeroipc__cas_acq_rel_u32(counter, &now, fixed))
+			return;
+	}
+}
+
+int zeroipc_queue_open(zeroipc_queue **out, zeroipc_memory *mem,
+		       const char *name, uint64_t elem_size,
+		       const zeroipc_queue_opts *opts)
+{
+	struct zeroipc__eventcount *ec = NULL;
+	struct queue_layout l;
+	uint64_t offset, size;
+	uint32_t capacity, stored_size, flags;
+	zeroipc_queue *q;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	*out = NULL;
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	ZEROIPC__CHECK_ARG(elem_size > 0);
+	rc = parse_opts(&flags, opts);
+	if (rc != 0)
+		return rc;
+	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	if (rc != 0)
+		return rc;
+	rc = check_header(&l, &capacity, &stored_size, mem, name, offset,
+			  size);
+	if (rc != 0)
+		return rc;
+	if (stored_size != elem_size)
+		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
+				     "queue '%s' holds %u-byte elements, not "
+				     "%llu", name, (unsigned)stored_size,
+				     (unsigned long long)elem_size);
+	if (!positions_plausible((const void *)(mem->base + offset),
+				 capacity))
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "queue '%s': head and tail are further "
+				     "apart than the capacity %u", name,
+				     (unsigned)capacity);
+	/* A foreign creator may have used a name too long for the suffix:
+	 * open it anyway, with waits that poll in slices. */
+	if (strlen(name) <= ZEROIPC__WAIT_NAME_MAX) {
+		rc = zeroipc__wait_companion(&ec, mem, name, QUEUE_EC_COUNT);
+		if (rc != 0)
+			return rc;
+	}
+	rc = new_handle(&q, mem, name, offset, &l, capacity, stored_size,
+			flags, ec);
+	if (rc != 0)
+		return rc;
+	if (q->writable) {
+		repair_counter(q, &q->hdr->tail, 0);
+		repair_counter(q, &q->hdr->head, 1);
+		/* Start a single-mode handle where the slots say (acquire:
+		 * as in new_handle()). */
+		q->ppos = zeroipc__load_acquire_u32(&q->hdr->tail);
+		q->cpos = zeroipc__load_acquire_u32(&q->hdr->head);
+	}
+	zeroipc__clear_error();
+	*out = q;
+	return 0;
+}
+
+/* Store `pos` into `counter` unless the counter is already at or past it. */
+static void store_forward(uint32_t *counter, uint32_t pos)
+{
+	uint32_t now = zeroipc__load_relaxed_u32(counter);
+
+	/* Release: pairs with the acquire loads in new_handle(): a later
+	 * opener starts at our exact position. */
+	while (pos_diff(pos, now) > 0 &&
+	       !zeroipc__cas_acq_rel_u32(counter, &now, pos))
+		;
+}
+
+void zeroipc_queue_close(zeroipc_queue *queue)
+{
+	if (queue == NULL)
+		return;
+	if (queue->writable) {
+		if (queue->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER)
+			store_forward(&queue->hdr->tail, queue->ppos);
+		if (queue->flags & ZEROIPC_QUEUE_SINGLE_CONSUMER)
+			store_forward(&queue->hdr->head, queue->cpos);
+	}
+	free(queue);
+}
+
+/* ---- validation at rest ---- */
+
+int zeroipc_queue_validate(const zeroipc_memory *mem, const char *name)
+{
+	const struct zeroipc_fmt_queue_header *h;
+	struct queue_layout l;
+	uint64_t offset, size;
+	uint32_t capacity, elem_size, mask, head, tail, pos;
+	const uint32_t *seq;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	if (rc != 0)
+		return rc;
+	rc = check_header(&l, &capacity, &elem_size, mem, name, offset, size);
+	if (rc != 0)
+		return rc;
+	h = (const void *)(mem->base + offset);
+	seq = (const void *)(mem->base + offset + l.seq);
+	mask = capacity - 1;
+	/* Relaxed throughout: the queue is at rest, and a report on a moving
+	 * one is a snapshot anyway. */
+	head = zeroipc__load_relaxed_u32((uint32_t *)(uintptr_t)&h->head);
+	tail = zeroipc__load_relaxed_u32((uint32_t *)(uintptr_t)&h->tail);
+	if (tail - head > capacity && head - tail > capacity)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "queue '%s': head %u and tail %u are "
+				     "further apart than the capacity %u",
+				     name, (unsigned)head, (unsigned)tail,
+				     (unsigned)capacity);
+	head = step_over_done(seq, mask, head, 1, capacity);
+	tail = step_over_done(seq, mask, tail, 0, capacity);
+	if (pos_diff(tail, head) < 0 || tail - head > capacity)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "queue '%s': the slots put head at %u "
+				     "and tail at %u", name, (unsigned)head,
+				     (unsigned)tail);
+	for (pos = head; pos != tail; pos++) {
+		uint32_t s = zeroipc__load_relaxed_u32(&seq[pos & mask]);
+
+		if (s == pos)
+			return zeroipc__fail(ZEROIPC_ECORRUPT,
+					     "queue '%s': position %u (slot "
+					     "%u) was claimed but never "
+					     "published (its producer died "
+					     "mid-push?)", name, (unsigned)pos,
+					     (unsigned)(pos & mask));
+		if (s != pos + 1)
+			return zeroipc__fail(ZEROIPC_ECORRUPT,
+					     "queue '%s': slot %u has sequence "
+					     "%u, expected %u (published)",
+					     name, (unsigned)(pos & mask),
+					     (unsigned)s, (unsigned)(pos + 1));
+	}
+	for (; pos != head + capacity; pos++) {
+		uint32_t s = zeroipc__load_relaxed_u32(&seq[pos & mask]);
+
+		if (s == pos - capacity + 1)
+			return zeroipc__fail(ZEROIPC_ECORRUPT,
+					     "queue '%s': position %u (slot "
+					     "%u) was popped but never "
+					     "released (its consumer died "
+					     "mid-pop?)", name,
+					     (unsigned)(pos - capacity),
+					     (unsigned)(pos & mask));
+		if (s != pos)
+			return zeroipc__fail(ZEROIPC_ECORRUPT,
+					     "queue '%s': slot %u has sequence "
+					     "%u, expected %u (free)", name,
+					     (unsigned)(pos & mask),
+					     (unsigned)s, (unsigned)pos);
+	}
+	zeroipc__clear_error();
+	return 0;
+}
+
+/* ---- operations ---- */
+
+int zeroipc_queue_try_push(zeroipc_queue *queue, const void *value)
+{
+	uint32_t k;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(queue != NULL);
+	ZEROIPC__CHECK_ARG(value != NULL);
+	if (!queue->writable)
+		return readonly_error(queue);
+	rc = push_some(&k, queue, value, 1);
+	return rc == ZEROIPC_EFULL ? full_error(queue) : rc;
+}
+
+int zeroipc_queue_try_pop(void *out, zeroipc_queue *queue)
+{
+	uint32_t k;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	ZEROIPC__CHECK_ARG(queue != NULL);
+	if (!queue->writable)
+		return readonly_error(queue);
+	rc = pop_some(&k, out, queue, 1);
+	return rc == ZEROIPC_EEMPTY ? empty_error(queue) : rc;
+}
+
+int zeroipc_queue_push(zeroipc_queue *queue, const void *value,
+		       int64_t timeout_ns)
+{
+	uint32_t k;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(queue != NULL);
+	ZEROIPC__CHECK_ARG(value != NULL);
+	if (!queue->writable)
+		return readonly_error(queue);
+	rc = push_some(&k, queue, value, 1);
+	if (rc != ZEROIPC_EFULL)
+		return rc;
+	return push_wait(&k, queue, value, 1, timeout_ns);
+}
+
+int zeroipc_queue_pop(void *out, zeroipc_queue *queue, int64_t timeout_ns)
+{
+	uint32_t k;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	ZEROIPC__CHECK_ARG(queue != NULL);
+	if (!queue->writable)
+		return readonly_error(queue);
+	rc = pop_some(&k, out, queue, 1);
+	if (rc != ZEROIPC_EEMPTY)
+		return rc;
+	return pop_wait(&k, out, queue, 1, timeout_ns);
+}
+
+int zeroipc_queue_push_n(size_t *pushed_out, zeroipc_queue *queue,
+			 const void *values, size_t count, int64_t timeout_ns)
+{
+	uint32_t want, k = 0;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(pushed_out != NULL);
+	*pushed_out = 0;
+	ZEROIPC__CHECK_ARG(queue != NULL);
+	ZEROIPC__CHECK_ARG(values != NULL || count == 0);
+	if (count == 0)
+		return 0;
+	if (!queue->writable)
+		return readonly_error(queue);
+	want = count < queue->capacity ? (uint32_t)count : queue->capacity;
+	rc = push_some(&k, queue, values, want);
+	if (rc == ZEROIPC_EFULL)
+		rc = push_wait(&k, queue, values, want, timeout_ns);
+	if (rc == 0)
+		*pushed_out = k;
+	return rc;
+}
+
+int zeroipc_queue_pop_n(void *values_out, size_t *popped_out,
+			zeroipc_queue *queue, size_t max, int64_t timeout_ns)
+{
+	uint32_t want, k = 0;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(popped_out != NULL);
+	*popped_out = 0;
+	ZEROIPC__CHECK_ARG(queue != NULL);
+	ZEROIPC__CHECK_ARG(values_out != NULL || max == 0);
+	if (max == 0)
+		return 0;
+	if (!queue->writable)
+		return readonly_error(queue);
+	want = max < queue->capacity ? (uint32_t)max : queue->capacity;
+	rc = pop_some(&k, values_out, queue, want);
+	if (rc == ZEROIPC_EEMPTY)
+		rc = pop_wait(&k, values_out, queue, want, timeout_ns);
+	if (rc == 0)
+		*popped_out = k;
+	return rc;
+}
+
+/* ---- observers ---- */
+
+uint64_t zeroipc_queue_size(const zeroipc_queue *queue)
+{
+	uint32_t head, tail, lazy;
+	int32_t d;
+
+	if (queue == NULL)
+		return 0;
+	lazy = queue->lazy_mask + 1;
+	/* Relaxed: a snapshot; lazily stored counters are stepped forward
+	 * over the slots that are done, as far as they can lag. */
+	head = step_over_done(queue->seq, queue->mask,
+			      zeroipc__load_relaxed_u32(&queue->hdr->head), 1,
+			      lazy);
+	tail = step_over_done(queue->seq, queue->mask,
+			      zeroipc__load_relaxed_u32(&queue->hdr->tail), 0,
+			      lazy);
+	d = pos_diff(tail, head);
+	if (d <= 0)
+		return 0;
+	return (uint32_t)d > queue->capacity ? queue->capacity : (uint32_t)d;
+}
+
+int zeroipc_queue_empty(const zeroipc_queue *queue)
+{
+	return zeroipc_queue_size(queue) == 0;
+}
+
+int zeroipc_queue_full(const zeroipc_queue *queue)
+{
+	return queue != NULL && zeroipc_queue_size(queue) == queue->capacity;
+}
+
+uint64_t zeroipc_queue_capacity(const zeroipc_queue *queue)
+{
+	return queue != NULL ? queue->capacity : 0;
+}
+
+uint64_t zeroipc_queue_elem_size(const zeroipc_queue *queue)
+{
+	return queue != NULL ? queue->elem_size : 0;
+}
+
+uint32_t zeroipc_queue_flags(const zeroipc_queue *queue)
+{
+	return queue != NULL ? queue->flags : 0;
+}

@@ -1,0 +1,959 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ring.c - single-producer single-consumer byte ring (format v2 layout).
+ *
+ * Shared state is only the two free-running byte positions; everything else
+ * a side needs lives in its handle: its own position (and the buffer offset
+ * of that position, so the fast path never divides), a cached copy of the
+ * other side's position, and for the consumer the position it last
+ * published.  write_pos and read_pos share one cache line (the layout is
+ * fixed by format v2), so the consumer publishes read_pos rarely: a store
+ * per message would pull the line away from the producer on every message.
+ *
+ * Bounds never depend on shared memory after open: offsets are kept in the
+ * handle, always < capacity and a multiple of the element size, and the
+ * capacity is the value validated at open.  A position read later is only
+ * used to count elements, after checking that it is within the capacity of
+ * our own position.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomics.h"
+#include "internal.h"
+#include "table_internal.h"
+#include "wait.h"
+
+#define RING_ROLES (ZEROIPC_RING_PRODUCER | ZEROIPC_RING_CONSUMER)
+#define RING_HEADER ((uint64_t)sizeof(struct zeroipc_fmt_ring_header))
+#define RING_EC_DATA 0  /* consumers sleep here until data arrives */
+#define RING_EC_SPACE 1 /* producers sleep here until space frees up */
+/*
+ * The companion "<name>.wait" is 16 eventcounts (128 bytes) of which the
+ * first two are used: the ring's header follows the companion, so the
+ * padding keeps the waiter words, which each side reads on its fast path,
+ * off the cache line that write_pos and read_pos bounce on.
+ */
+#define RING_EC_COUNT 16
+/* Keeps the two sides' hot fields of a handle off each other's line. */
+#define RING_LINE 64
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+struct zeroipc_ring {
+	/* Producer side, touched on every write. */
+	uint64_t wpos;     /* bytes written; == write_pos after each call */
+	uint64_t woff;     /* wpos % cap */
+	uint64_t rcache;   /* read_pos as last seen */
+	uint64_t reserved; /* bytes handed out by reserve, not committed */
+
+	/* Consumer side, on its own line. */
+	uint64_t rpos __attribute__((aligned(RING_LINE))); /* bytes read */
+	uint64_t roff;     /* rpos % cap */
+	uint64_t wcache;   /* write_pos as last seen */
+	uint64_t rpub;     /* read_pos as we last published it */
+	uint64_t peeked;   /* bytes handed out by peek, not released */
+	uint64_t release;  /* publish once rpos - rpub reaches this */
+
+	/* Fixed at open. */
+	struct zeroipc_fmt_ring_header *hdr __attribute__((aligned(RING_LINE)));
+	unsigned char *buf;
+	uint64_t cap; /* buffer bytes, validated at open */
+	uint64_t es;  /* element size */
+	struct zeroipc__eventcount *ec; /* RING_EC_COUNT words, or NULL */
+	zeroipc_memory *mem;
+	unsigned role;
+	char name[ZEROIPC_FMT_NAME_SIZE];
+};
+
+/* ------------------------------------------------------------ helpers */
+
+/* Copy one element; the common sizes become plain moves. */
+static inline void copy_elem(void *dst, const void *src, uint64_t es)
+{
+	switch (es) {
+	case 4:
+		memcpy(dst, src, 4);
+		break;
+	case 8:
+		memcpy(dst, src, 8);
+		break;
+	case 16:
+		memcpy(dst, src, 16);
+		break;
+	case 32:
+		memcpy(dst, src, 32);
+		break;
+	case 64:
+		memcpy(dst, src, 64);
+		break;
+	default:
+		memcpy(dst, src, (size_t)es);
+	}
+}
+
+static int not_role(const zeroipc_ring *r, unsigned role)
+{
+	return zeroipc__fail(ZEROIPC_EINVAL,
+			     "ring '%s': handle is not a %s", r->name,
+			     role == ZEROIPC_RING_PRODUCER ? "producer"
+							   : "consumer");
+}
+
+/*
+ * Tell sleepers the caller has published.  The producer publishes on every
+ * write, so it takes the light path (no fence; its consumers wait with
+ * zeroipc__wait_until_asym()); the consumer publishes once per release
+ * batch and can afford the fence.
+ */
+static inline void notify_data(const zeroipc_ring *r)
+{
+	zeroipc__notify_light(r->ec != NULL ? &r->ec[RING_EC_DATA] : NULL);
+}
+
+static inline void notify_space(const zeroipc_ring *r)
+{
+	if (r->ec != NULL)
+		zeroipc__notify(&r->ec[RING_EC_SPACE]);
+}
+
+/*
+ * EFULL / EEMPTY from a call that was not to wait: the normal answer of a
+ * polling loop, so it must cost next to nothing.  No detail is formatted;
+ * the old one is cleared so it cannot be mistaken for this call's.
+ */
+static int expected_outcome(int status)
+{
+	zeroipc__clear_error();
+	return status;
+}
+
+/* ------------------------------------------------------------ layout */
+
+struct ring_params {
+	uint32_t cap;
+	uint32_t es;
+};
+
+static int init_ring(unsigned char *region, uint64_t size, void *arg)
+{
+	struct zeroipc_fmt_ring_header *h = (void *)region;
+	const struct ring_params *p = arg;
+
+	(void)size;
+	/* The region is zeroed and not yet published: plain stores. */
+	h->write_pos = 0;
+	h->read_pos = 0;
+	h->capacity = p->cap;
+	h->elem_size = p->es;
+	return 0;
+}
+
+/*
+ * Check a ring header against its entry.  `es` is the caller's element size,
+ * or 0 to take the stored one (validate).  Fills *p on success.
+ */
+static int check_header(struct ring_params *p, const zeroipc_memory *mem,
+			const char *name, uint64_t offset, uint64_t size,
+			uint64_t es)
+{
+	const struct zeroipc_fmt_ring_header *h;
+	uint64_t w, rd;
+
+	if (size < RING_HEADER)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': entry of %llu bytes has no "
+				     "header", name, (unsigned long long)size);
+	h = (const void *)(mem->base + offset);
+	p->cap = h->capacity;
+	p->es = h->elem_size;
+	if (p->es == 0)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': element size 0", name);
+	if (es != 0 && p->es != es)
+		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
+				     "ring '%s' holds %u-byte elements, not "
+				     "%llu", name, (unsigned)p->es,
+				     (unsigned long long)es);
+	if (p->cap == 0)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': capacity 0", name);
+	if (p->cap % p->es != 0)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': capacity %u bytes is not a "
+				     "multiple of the %u-byte element", name,
+				     (unsigned)p->cap, (unsigned)p->es);
+	if (size != RING_HEADER + p->cap)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': entry has %llu bytes, the "
+				     "header says %llu", name,
+				     (unsigned long long)size,
+				     (unsigned long long)(RING_HEADER + p->cap));
+	/* Acquire: pairs with the release stores that published the
+	 * positions, so a handle opened now starts from complete data. */
+	w = zeroipc__load_acquire_u64(&h->write_pos);
+	rd = zeroipc__load_acquire_u64(&h->read_pos);
+	if (w - rd > p->cap)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': write_pos %llu and read_pos "
+				     "%llu are more than the capacity (%u) "
+				     "apart", name, (unsigned long long)w,
+				     (unsigned long long)rd, (unsigned)p->cap);
+	if (w % p->es != 0 || rd % p->es != 0)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': position %llu is not a whole "
+				     "number of %u-byte elements", name,
+				     (unsigned long long)(w % p->es != 0 ? w
+									: rd),
+				     (unsigned)p->es);
+	return 0;
+}
+
+static int check_opts(const zeroipc_ring_opts *opts, unsigned role)
+{
+	if (role & ~RING_ROLES)
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "unknown ring role bits 0x%x", role);
+	if (opts != NULL && opts->size < sizeof(*opts))
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "zeroipc_ring_opts.size %zu, expected "
+				     "%zu (use ZEROIPC_RING_OPTS_INIT)",
+				     opts->size, sizeof(*opts));
+	return 0;
+}
+
+static int new_handle(zeroipc_ring **out, zeroipc_memory *mem,
+		      const char *name, uint64_t offset,
+		      const struct ring_params *p,
+		      struct zeroipc__eventcount *ec, unsigned role,
+		      const zeroipc_ring_opts *opts)
+{
+	zeroipc_ring *r;
+	uint64_t batch;
+
+	/* Aligned, so a producer and a consumer handle in one process do not
+	 * share a line with each other's hot fields. */
+	if (posix_memalign((void **)&r, RING_LINE, sizeof(*r)) != 0)
+		return zeroipc__fail(ZEROIPC_ENOMEM, "no memory for a handle");
+	memset(r, 0, sizeof(*r));
+	r->hdr = (void *)(mem->base + offset);
+	r->buf = mem->base + offset + RING_HEADER;
+	r->cap = p->cap;
+	r->es = p->es;
+	r->ec = ec;
+	r->mem = mem;
+	r->role = role;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+
+	batch = opts != NULL ? opts->release_batch : 0;
+	if (batch == 0)
+		batch = r->cap / r->es / 4;
+	if (batch == 0)
+		batch = 1;
+	if (batch > r->cap / r->es)
+		batch = r->cap / r->es;
+	r->release = batch * r->es;
+
+	/* Acquire: pairs with the release stores of the previous owner of
+	 * each side, whose positions we continue from. */
+	r->wpos = zeroipc__load_acquire_u64(&r->hdr->write_pos);
+	r->rpos = zeroipc__load_acquire_u64(&r->hdr->read_pos);
+	r->woff = r->wpos % r->cap;
+	r->roff = r->rpos % r->cap;
+	r->rcache = r->rpos;
+	r->wcache = r->wpos;
+	r->rpub = r->rpos;
+	/* Register for light notifications now rather than on the first
+	 * write; a failure only means the producer fences (see wait.h). */
+	if (role & ZEROIPC_RING_PRODUCER)
+		(void)zeroipc__notify_light_enable();
+	*out = r;
+	return 0;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+int zeroipc_ring_create(zeroipc_ring **out, zeroipc_memory *mem,
+			const char *name, uint64_t elem_size,
+			uint64_t capacity, unsigned role,
+			const zeroipc_ring_opts *opts)
+{
+	struct zeroipc__eventcount *ec;
+	struct ring_params p;
+	uint64_t bytes, offset;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	*out = NULL;
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	ZEROIPC__CHECK_ARG(elem_size > 0);
+	ZEROIPC__CHECK_ARG(capacity > 0);
+	rc = check_opts(opts, role);
+	if (rc != 0)
+		return rc;
+	if (!zeroipc__mul_u64(&bytes, elem_size, capacity) ||
+	    bytes > ZEROIPC_RING_MAX_BYTES)
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "ring of %llu elements of %llu bytes "
+				     "exceeds %u bytes",
+				     (unsigned long long)capacity,
+				     (unsigned long long)elem_size,
+				     ZEROIPC_RING_MAX_BYTES);
+	if (mem->readonly)
+		return zeroipc__fail(ZEROIPC_EREADONLY,
+				     "%s is mapped read-only", mem->name);
+	/* The companion goes first: whoever finds the ring finds it too. */
+	rc = zeroipc__wait_companion(&ec, mem, name, RING_EC_COUNT);
+	if (rc != 0)
+		return rc;
+	p.cap = (uint32_t)bytes;
+	p.es = (uint32_t)elem_size;
+	rc = zeroipc__table_add_init(&offset, mem, name, RING_HEADER + bytes,
+				     init_ring, &p);
+	if (rc != 0)
+		return rc;
+	return new_handle(out, mem, name, offset, &p, ec, role, opts);
+}
+
+int zeroipc_ring_open(zeroipc_ring **out, zeroipc_memory *mem,
+		      const char *name, uint64_t elem_size, unsigned role,
+		      const zeroipc_ring_opts *opts)
+{
+	struct zeroipc__eventcount *ec = NULL;
+	struct ring_params p;
+	uint64_t offset, size;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	*out = NULL;
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	ZEROIPC__CHECK_ARG(elem_size > 0);
+	rc = check_opts(opts, role);
+	if (rc != 0)
+		return rc;
+	if (role != 0 && mem->readonly)
+		return zeroipc__fail(ZEROIPC_EREADONLY,
+				     "%s is mapped read-only: a ring "
+				     "producer or consumer writes to it",
+				     mem->name);
+	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	if (rc != 0)
+		return rc;
+	rc = check_header(&p, mem, name, offset, size, elem_size);
+	if (rc != 0)
+		return rc;
+	/* After the ring is known to exist, so a failed open adds nothing. */
+	rc = zeroipc__wait_companion(&ec, mem, name, RING_EC_COUNT);
+	if (rc != 0)
+		return rc;
+	rc = new_handle(out, mem, name, offset, &p, ec, role, opts);
+	if (rc == 0)
+		zeroipc__clear_error();
+	return rc;
+}
+
+static int publish_read(zeroipc_ring *r);
+
+void zeroipc_ring_close(zeroipc_ring *ring)
+{
+	if (ring == NULL)
+		return;
+	/* Hand back what we read, so the producer is not kept waiting. */
+	if ((ring->role & ZEROIPC_RING_CONSUMER) && ring->rpos != ring->rpub)
+		(void)publish_read(ring);
+	free(ring);
+}
+
+int zeroipc_ring_validate(const zeroipc_memory *mem, const char *name)
+{
+	char companion[ZEROIPC_FMT_NAME_SIZE];
+	struct ring_params p;
+	uint64_t offset, size;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	if (rc != 0)
+		return rc;
+	rc = check_header(&p, mem, name, offset, size, 0);
+	if (rc != 0)
+		return rc;
+	if (strlen(name) <= ZEROIPC__WAIT_NAME_MAX) {
+		snprintf(companion, sizeof(companion), "%s%s", name,
+			 ZEROIPC__WAIT_SUFFIX);
+		rc = zeroipc__table_lookup(&offset, &size, mem, companion);
+		if (rc == 0 && size != RING_EC_COUNT *
+					       sizeof(struct zeroipc__eventcount))
+			return zeroipc__fail(ZEROIPC_ECORRUPT,
+					     "'%s' has %llu bytes, expected "
+					     "%zu", companion,
+					     (unsigned long long)size,
+					     RING_EC_COUNT *
+						     sizeof(struct
+							    zeroipc__eventcount));
+		if (rc != 0 && rc != ZEROIPC_ENOT_FOUND)
+			return rc;
+	}
+	zeroipc__clear_error();
+	return 0;
+}
+
+/* ------------------------------------------------------------ producer */
+
+/*
+ * Reread read_pos because the cached view shows less than `need` bytes
+ * free.  Also the cheap place to notice a second producer: write_pos is on
+ * the line we are loading anyway and must still be what we stored.
+ * Returns 0 or ECORRUPT / EPROTOCOL; the caller rechecks the space.
+ */
+static int refresh_space(zeroipc_ring *r)
+{
+	uint64_t rd, w;
+
+	/* Acquire: pairs with the consumer's release store of read_pos, so
+	 * its reads of the slots it freed are done before we overwrite them. */
+	rd = zeroipc__load_acquire_u64(&r->hdr->read_pos);
+	w = zeroipc__load_relaxed_u64(&r->hdr->write_pos);
+	if (unlikely(w != r->wpos))
+		return zeroipc__fail(ZEROIPC_EPROTOCOL,
+				     "ring '%s': write_pos is %llu, this "
+				     "producer wrote up to %llu: another "
+				     "producer is writing", r->name,
+				     (unsigned long long)w,
+				     (unsigned long long)r->wpos);
+	if (unlikely(r->wpos - rd > r->cap))
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': read_pos %llu is not within "
+				     "the capacity of write_pos %llu", r->name,
+				     (unsigned long long)rd,
+				     (unsigned long long)r->wpos);
+	r->rcache = rd;
+	return 0;
+}
+
+static inline uint64_t free_bytes(const zeroipc_ring *r)
+{
+	return r->cap - (r->wpos - r->rcache);
+}
+
+/* Publish `bytes` more written bytes and wake a sleeping consumer. */
+static inline void publish_write(zeroipc_ring *r, uint64_t bytes)
+{
+	r->wpos += bytes;
+	r->woff += bytes;
+	if (r->woff >= r->cap)
+		r->woff -= r->cap;
+	/* Release: pairs with the consumer's acquire load of write_pos; the
+	 * element bytes copied before this are visible once it is. */
+	zeroipc__store_release_u64(&r->hdr->write_pos, r->wpos);
+	notify_data(r);
+}
+
+struct space_wait {
+	zeroipc_ring *r;
+	int rc;
+};
+
+static bool space_ready(void *ctx)
+{
+	struct space_wait *sw = ctx;
+
+	sw->rc = refresh_space(sw->r);
+	return sw->rc != 0 || free_bytes(sw->r) >= sw->r->es;
+}
+
+/*
+ * Make sure at least one element fits, waiting up to `timeout_ns`.
+ * Returns 0, EFULL (timeout 0), ETIMEOUT, EPROTOCOL or ECORRUPT.
+ */
+static int need_space(zeroipc_ring *r, int64_t timeout_ns)
+{
+	struct space_wait sw = { r, 0 };
+	zeroipc__deadline d;
+	int rc;
+
+	if (likely(free_bytes(r) >= r->es))
+		return 0;
+	rc = refresh_space(r);
+	if (rc != 0)
+		return rc;
+	if (free_bytes(r) >= r->es)
+		return 0;
+	if (timeout_ns == 0)
+		return expected_outcome(ZEROIPC_EFULL);
+	d = zeroipc__deadline_in(timeout_ns);
+	rc = zeroipc__wait_until(r->ec != NULL ? &r->ec[RING_EC_SPACE] : NULL,
+				 space_ready, &sw, &d);
+	if (sw.rc != 0)
+		return sw.rc;
+	if (rc == ZEROIPC_ETIMEOUT)
+		return zeroipc__fail(ZEROIPC_ETIMEOUT,
+				     "ring '%s' stayed full until the deadline",
+				     r->name);
+	return rc;
+}
+
+int zeroipc_ring_try_write(zeroipc_ring *ring, const void *value)
+{
+	int rc;
+
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(value != NULL);
+	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
+		return not_role(ring, ZEROIPC_RING_PRODUCER);
+	/* A store per call would only add to the store buffer the
+	 * publication drains through. */
+	if (unlikely(ring->reserved != 0))
+		ring->reserved = 0;
+	if (unlikely(free_bytes(ring) < ring->es)) {
+		rc = need_space(ring, 0);
+		if (rc != 0)
+			return rc;
+	}
+	copy_elem(ring->buf + ring->woff, value, ring->es);
+	ZEROIPC__CRASH_POINT("ring.write.before_publish");
+	publish_write(ring, ring->es);
+	return 0;
+}
+
+int zeroipc_ring_write(zeroipc_ring *ring, const void *value,
+		       int64_t timeout_ns)
+{
+	int rc;
+
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(value != NULL);
+	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
+		return not_role(ring, ZEROIPC_RING_PRODUCER);
+	ring->reserved = 0;
+	rc = need_space(ring, timeout_ns);
+	if (rc != 0)
+		return rc;
+	copy_elem(ring->buf + ring->woff, value, ring->es);
+	ZEROIPC__CRASH_POINT("ring.write.before_publish");
+	publish_write(ring, ring->es);
+	return 0;
+}
+
+int zeroipc_ring_write_n(uint64_t *written_out, zeroipc_ring *ring,
+			 const void *values, uint64_t count,
+			 int64_t timeout_ns)
+{
+	const unsigned char *src = values;
+	uint64_t want, n, first;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(written_out != NULL);
+	*written_out = 0;
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(values != NULL || count == 0);
+	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
+		return not_role(ring, ZEROIPC_RING_PRODUCER);
+	ring->reserved = 0;
+	if (count == 0)
+		return 0;
+	/* Bytes wanted, capped at the capacity (no overflow for any count). */
+	want = count > ring->cap / ring->es ? ring->cap : count * ring->es;
+	if (free_bytes(ring) < want) {
+		/* Worth a reread: the consumer may have freed more. */
+		rc = refresh_space(ring);
+		if (rc != 0)
+			return rc;
+	}
+	rc = need_space(ring, timeout_ns);
+	if (rc != 0)
+		return rc;
+	n = free_bytes(ring);
+	if (n > want)
+		n = want;
+	n -= n % ring->es;
+	/* At most two copies: up to the end of the buffer, then from 0. */
+	first = ring->cap - ring->woff;
+	if (first > n)
+		first = n;
+	memcpy(ring->buf + ring->woff, src, (size_t)first);
+	if (n > first)
+		memcpy(ring->buf, src + first, (size_t)(n - first));
+	ZEROIPC__CRASH_POINT("ring.write_n.before_publish");
+	publish_write(ring, n);
+	*written_out = n / ring->es;
+	return 0;
+}
+
+int zeroipc_ring_reserve(void **region_out, uint64_t *count_out,
+			 zeroipc_ring *ring, uint64_t max, int64_t timeout_ns)
+{
+	uint64_t n, want;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(region_out != NULL);
+	*region_out = NULL;
+	ZEROIPC__CHECK_ARG(count_out != NULL);
+	*count_out = 0;
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(max > 0);
+	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
+		return not_role(ring, ZEROIPC_RING_PRODUCER);
+	ring->reserved = 0;
+	want = max > ring->cap / ring->es ? ring->cap : max * ring->es;
+	if (ring->cap - ring->woff < want)
+		want = ring->cap - ring->woff; /* the region ends at the end */
+	if (free_bytes(ring) < want) {
+		rc = refresh_space(ring);
+		if (rc != 0)
+			return rc;
+	}
+	rc = need_space(ring, timeout_ns);
+	if (rc != 0)
+		return rc;
+	n = free_bytes(ring);
+	if (n > want)
+		n = want;
+	n -= n % ring->es;
+	ring->reserved = n;
+	*region_out = ring->buf + ring->woff;
+	*count_out = n / ring->es;
+	return 0;
+}
+
+int zeroipc_ring_commit(zeroipc_ring *ring, uint64_t count)
+{
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
+		return not_role(ring, ZEROIPC_RING_PRODUCER);
+	if (count > ring->reserved / ring->es)
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "ring '%s': commit of %llu elements, "
+				     "%llu reserved", ring->name,
+				     (unsigned long long)count,
+				     (unsigned long long)(ring->reserved /
+							  ring->es));
+	ring->reserved = 0;
+	if (count == 0)
+		return 0;
+	ZEROIPC__CRASH_POINT("ring.commit.before_publish");
+	publish_write(ring, count * ring->es);
+	return 0;
+}
+
+/* ------------------------------------------------------------ consumer */
+
+/*
+ * read_pos must still be what we last stored: otherwise another consumer
+ * is reading too.  Checked where we touch read_pos anyway (publishing) or
+ * have nothing better to do (the ring looked empty), not per element.
+ */
+static int check_own_read_pos(const zeroipc_ring *r)
+{
+	uint64_t rd = zeroipc__load_relaxed_u64(&r->hdr->read_pos);
+
+	if (unlikely(rd != r->rpub))
+		return zeroipc__fail(ZEROIPC_EPROTOCOL,
+				     "ring '%s': read_pos is %llu, this "
+				     "consumer published %llu: another "
+				     "consumer is reading", r->name,
+				     (unsigned long long)rd,
+				     (unsigned long long)r->rpub);
+	return 0;
+}
+
+/*
+ * Publish everything read so far and wake a producer waiting for space.
+ * Returns 0, or EPROTOCOL (then nothing is stored: read_pos belongs to
+ * whoever moved it).
+ */
+static int publish_read(zeroipc_ring *r)
+{
+	int rc = check_own_read_pos(r);
+
+	if (rc != 0)
+		return rc;
+	r->rpub = r->rpos;
+	/* Release: pairs with the producer's acquire load of read_pos; our
+	 * copies out of the freed slots are done before it may reuse them. */
+	zeroipc__store_release_u64(&r->hdr->read_pos, r->rpos);
+	notify_space(r);
+	return 0;
+}
+
+/*
+ * After consuming: publish once a release batch has accumulated.  Returns
+ * 0 or EPROTOCOL (the elements were delivered all the same).
+ */
+static inline int consumed(zeroipc_ring *r, uint64_t bytes)
+{
+	r->rpos += bytes;
+	r->roff += bytes;
+	if (r->roff >= r->cap)
+		r->roff -= r->cap;
+	if (r->rpos - r->rpub >= r->release)
+		return publish_read(r);
+	return 0;
+}
+
+/*
+ * Reread write_pos because the cached view shows no complete element.  It
+ * is also where a waiting producer is noticed (its waiter word is on a
+ * quiet line) and, when the ring turns out empty, a second consumer.
+ * Returns 0 or ECORRUPT / EPROTOCOL; the caller rechecks.
+ */
+static int refresh_data(zeroipc_ring *r)
+{
+	uint64_t w;
+
+	/* Acquire: pairs with the producer's release store of write_pos, so
+	 * the element bytes before it are visible to our copies. */
+	w = zeroipc__load_acquire_u64(&r->hdr->write_pos);
+	if (unlikely(w - r->rpos > r->cap))
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "ring '%s': write_pos %llu is not within "
+				     "the capacity ahead of read position %llu",
+				     r->name, (unsigned long long)w,
+				     (unsigned long long)r->rpos);
+	r->wcache = w;
+	/* A producer that announced itself waits for space we hold back. */
+	if (r->rpos != r->rpub && r->ec != NULL &&
+	    zeroipc__load_relaxed_u32(&r->ec[RING_EC_SPACE].waiters) != 0)
+		return publish_read(r);
+	if (w - r->rpos < r->es)
+		return check_own_read_pos(r);
+	return 0;
+}
+
+static inline uint64_t avail_bytes(const zeroipc_ring *r)
+{
+	return r->wcache - r->rpos;
+}
+
+struct data_wait {
+	zeroipc_ring *r;
+	int rc;
+};
+
+static bool data_ready(void *ctx)
+{
+	struct data_wait *dw = ctx;
+
+	dw->rc = refresh_data(dw->r);
+	return dw->rc != 0 || avail_bytes(dw->r) >= dw->r->es;
+}
+
+/*
+ * Make sure at least one element is there, waiting up to `timeout_ns`.
+ * Returns 0, EEMPTY (timeout 0), ETIMEOUT, EPROTOCOL or ECORRUPT.
+ */
+static int need_data(zeroipc_ring *r, int64_t timeout_ns)
+{
+	struct data_wait dw = { r, 0 };
+	zeroipc__deadline d;
+	int rc;
+
+	if (likely(avail_bytes(r) >= r->es))
+		return 0;
+	rc = refresh_data(r);
+	if (rc != 0)
+		return rc;
+	if (avail_bytes(r) >= r->es)
+		return 0;
+	if (timeout_ns == 0)
+		return expected_outcome(ZEROIPC_EEMPTY);
+	d = zeroipc__deadline_in(timeout_ns);
+	/* Spin first without publishing: a consumer that keeps up with the
+	 * producer finds the ring empty after nearly every element, and a
+	 * read_pos store each time is the cost lazy publication avoids. */
+	for (int i = 0; i < ZEROIPC__WAIT_SPIN; i++) {
+		if (data_ready(&dw))
+			return dw.rc;
+		zeroipc__cpu_relax();
+	}
+	/* About to sleep: hand back all space first, so the producer can
+	 * never wait for space while we wait for data. */
+	if (r->rpos != r->rpub) {
+		rc = publish_read(r);
+		if (rc != 0)
+			return rc;
+	}
+	/* _asym: pairs with the producer's zeroipc__notify_light(). */
+	rc = zeroipc__wait_until_asym(r->ec != NULL ? &r->ec[RING_EC_DATA]
+						    : NULL,
+				      data_ready, &dw, &d);
+	if (dw.rc != 0)
+		return dw.rc;
+	if (rc == ZEROIPC_ETIMEOUT)
+		return zeroipc__fail(ZEROIPC_ETIMEOUT,
+				     "ring '%s' stayed empty until the "
+				     "deadline", r->name);
+	return rc;
+}
+
+int zeroipc_ring_try_read(void *out, zeroipc_ring *ring)
+{
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
+		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	if (unlikely(ring->peeked != 0))
+		ring->peeked = 0;
+	if (unlikely(avail_bytes(ring) < ring->es)) {
+		rc = need_data(ring, 0);
+		if (rc != 0)
+			return rc;
+	}
+	copy_elem(out, ring->buf + ring->roff, ring->es);
+	return consumed(ring, ring->es);
+}
+
+int zeroipc_ring_read(void *out, zeroipc_ring *ring, int64_t timeout_ns)
+{
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
+		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	ring->peeked = 0;
+	rc = need_data(ring, timeout_ns);
+	if (rc != 0)
+		return rc;
+	copy_elem(out, ring->buf + ring->roff, ring->es);
+	return consumed(ring, ring->es);
+}
+
+int zeroipc_ring_read_n(uint64_t *read_out, void *out, zeroipc_ring *ring,
+			uint64_t max, int64_t timeout_ns)
+{
+	unsigned char *dst = out;
+	uint64_t want, n, first;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(read_out != NULL);
+	*read_out = 0;
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(out != NULL || max == 0);
+	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
+		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	ring->peeked = 0;
+	if (max == 0)
+		return 0;
+	want = max > ring->cap / ring->es ? ring->cap : max * ring->es;
+	if (avail_bytes(ring) < want) {
+		rc = refresh_data(ring);
+		if (rc != 0)
+			return rc;
+	}
+	rc = need_data(ring, timeout_ns);
+	if (rc != 0)
+		return rc;
+	n = avail_bytes(ring);
+	if (n > want)
+		n = want;
+	n -= n % ring->es;
+	first = ring->cap - ring->roff;
+	if (first > n)
+		first = n;
+	memcpy(dst, ring->buf + ring->roff, (size_t)first);
+	if (n > first)
+		memcpy(dst + first, ring->buf, (size_t)(n - first));
+	*read_out = n / ring->es;
+	return consumed(ring, n);
+}
+
+int zeroipc_ring_peek(const void **region_out, uint64_t *count_out,
+		      zeroipc_ring *ring, uint64_t max, int64_t timeout_ns)
+{
+	uint64_t n, want;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(region_out != NULL);
+	*region_out = NULL;
+	ZEROIPC__CHECK_ARG(count_out != NULL);
+	*count_out = 0;
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(max > 0);
+	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
+		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	ring->peeked = 0;
+	want = max > ring->cap / ring->es ? ring->cap : max * ring->es;
+	if (ring->cap - ring->roff < want)
+		want = ring->cap - ring->roff;
+	if (avail_bytes(ring) < want) {
+		rc = refresh_data(ring);
+		if (rc != 0)
+			return rc;
+	}
+	rc = need_data(ring, timeout_ns);
+	if (rc != 0)
+		return rc;
+	n = avail_bytes(ring);
+	if (n > want)
+		n = want;
+	n -= n % ring->es;
+	ring->peeked = n;
+	*region_out = ring->buf + ring->roff;
+	*count_out = n / ring->es;
+	return 0;
+}
+
+int zeroipc_ring_release(zeroipc_ring *ring, uint64_t count)
+{
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
+		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	if (count > ring->peeked / ring->es)
+		return zeroipc__fail(ZEROIPC_EINVAL,
+				     "ring '%s': release of %llu elements, "
+				     "%llu peeked", ring->name,
+				     (unsigned long long)count,
+				     (unsigned long long)(ring->peeked /
+							  ring->es));
+	ring->peeked = 0;
+	if (count == 0)
+		return 0;
+	return consumed(ring, count * ring->es);
+}
+
+int zeroipc_ring_flush(zeroipc_ring *ring)
+{
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	if ((ring->role & ZEROIPC_RING_CONSUMER) && ring->rpos != ring->rpub)
+		return publish_read(ring);
+	return 0;
+}
+
+/* ------------------------------------------------------------ queries */
+
+uint64_t zeroipc_ring_size(const zeroipc_ring *ring)
+{
+	uint64_t w, rd, n;
+
+	if (ring == NULL)
+		return 0;
+	/* Acquire: pairs with the producer's release store of write_pos. */
+	w = zeroipc__load_acquire_u64(&ring->hdr->write_pos);
+	rd = (ring->role & ZEROIPC_RING_CONSUMER)
+		     ? ring->rpos
+		     : zeroipc__load_acquire_u64(&ring->hdr->read_pos);
+	n = w - rd;
+	if (n > ring->cap) /* torn snapshot or a hostile header */
+		n = (int64_t)n < 0 ? 0 : ring->cap;
+	return n / ring->es;
+}
+
+uint64_t zeroipc_ring_capacity(const zeroipc_ring *ring)
+{
+	return ring != NULL ? ring->cap / ring->es : 0;
+}
+
+uint64_t zeroipc_ring_elem_size(const zeroipc_ring *ring)
+{
+	return ring != NULL ? ring->es : 0;
+}
+
+unsigned zeroipc_ring_role(const zeroipc_ring *ring)
+{
+	return ring != NULL ? ring->role : 0;
+}

@@ -1,0 +1,1266 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_queue.c - queues: create/open, the format v2 bytes (header, data at
+ * +16, sequence words after the aligned data), FIFO order, full/empty,
+ * batches, counters that wrap at 2^32, the blocking calls and their
+ * timeouts, the single-producer/single-consumer modes (hysteresis, lazy
+ * counters, broken promises, repair after a crash), hostile headers and
+ * sequence words, the at-rest validator, read-only mappings, foreign
+ * creators, and threads racing on one queue.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <pthread.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "zt_zeroipc.h"
+
+#define SEG_SIZE ((uint64_t)1 << 18)
+#define SHORT_NS 20000000LL /* 20 ms */
+
+static uint64_t align8(uint64_t n)
+{
+	return (n + 7) & ~(uint64_t)7;
+}
+
+/* Where the queue's bytes are in this mapping. */
+struct raw {
+	unsigned char *base; /* structure base */
+	uint64_t offset;     /* from segment start */
+	uint64_t size;       /* entry size */
+	uint32_t capacity;
+	uint32_t elem_size;
+};
+
+static struct raw raw_of(zeroipc_memory *mem, const char *name,
+			 uint32_t capacity, uint32_t elem_size)
+{
+	zeroipc_table_entry e;
+	struct raw r;
+
+	assert_ok(zeroipc_table_find(&e, mem, name));
+	r.base = (unsigned char *)zeroipc_memory_base(mem) + e.offset;
+	r.offset = e.offset;
+	r.size = e.size;
+	r.capacity = capacity;
+	r.elem_size = elem_size;
+	return r;
+}
+
+static volatile uint32_t *raw_u32(const struct raw *r, unsigned off)
+{
+	return (volatile uint32_t *)(void *)(r->base + off);
+}
+
+#define RAW_HEAD(r) raw_u32((r), 0)
+#define RAW_TAIL(r) raw_u32((r), 4)
+#define RAW_CAP(r) raw_u32((r), 8)
+#define RAW_ESIZE(r) raw_u32((r), 12)
+
+static volatile uint32_t *raw_seq(const struct raw *r, uint32_t slot)
+{
+	return (volatile uint32_t *)(void *)(r->base + 16 +
+					     align8((uint64_t)r->capacity *
+						    r->elem_size)) +
+	       slot;
+}
+
+/* Put every counter and sequence word as if `pos` items had passed. */
+static void raw_seed(const struct raw *r, uint32_t pos)
+{
+	*RAW_HEAD(r) = pos;
+	*RAW_TAIL(r) = pos;
+	for (uint32_t i = 0; i < r->capacity; i++) {
+		uint32_t p = pos + i;
+
+		*raw_seq(r, p & (r->capacity - 1)) = p;
+	}
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static zeroipc_queue_opts opts_with(uint32_t flags)
+{
+	zeroipc_queue_opts o = ZEROIPC_QUEUE_OPTS_INIT;
+
+	o.flags = flags;
+	return o;
+}
+
+/* ---- lifecycle and layout ---- */
+
+static void test_queue_create_open_and_layout(void **state)
+{
+	zeroipc_memory *mem, *other = NULL;
+	zeroipc_queue *q = NULL, *again = NULL;
+	zeroipc_table_entry e, w;
+	struct raw r;
+	unsigned char v[3] = { 1, 2, 3 }, got[3];
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-layout", SEG_SIZE, 0);
+	/* 3-byte elements, 5 slots -> 8: data 24 bytes, seq at 16 + 24. */
+	assert_ok(zeroipc_queue_create(&q, mem, "odd", 3, 5, NULL));
+	assert_non_null(q);
+	assert_int_equal(zeroipc_queue_capacity(q), 8);
+	assert_int_equal(zeroipc_queue_elem_size(q), 3);
+	assert_int_equal(zeroipc_queue_flags(q), 0);
+	assert_int_equal(zeroipc_queue_size(q), 0);
+	assert_int_equal(zeroipc_queue_empty(q), 1);
+	assert_int_equal(zeroipc_queue_full(q), 0);
+
+	r = raw_of(mem, "odd", 8, 3);
+	assert_int_equal(r.size, 16 + 24 + 4 * 8);
+	assert_int_equal(r.offset % 8, 0);
+	assert_int_equal(*RAW_HEAD(&r), 0);
+	assert_int_equal(*RAW_TAIL(&r), 0);
+	assert_int_equal(*RAW_CAP(&r), 8);
+	assert_int_equal(*RAW_ESIZE(&r), 3);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(*raw_seq(&r, i), i);
+
+	/* The companion (two eventcounts) exists and came first. */
+	assert_ok(zeroipc_table_find(&w, mem, "odd.wait"));
+	assert_int_equal(w.size, 16);
+	assert_true(w.offset < r.offset);
+	assert_ok(zeroipc_table_find(&e, mem, "odd"));
+
+	assert_ok(zeroipc_queue_try_push(q, v));
+	assert_int_equal(*RAW_TAIL(&r), 1);
+	assert_int_equal(*raw_seq(&r, 0), 1);
+	assert_memory_equal(r.base + 16, v, 3);
+	assert_int_equal(zeroipc_queue_size(q), 1);
+
+	/* A second handle through a second mapping pops it. */
+	assert_ok(zeroipc_memory_open(&other, name, 0));
+	assert_ok(zeroipc_queue_open(&again, other, "odd", 3, NULL));
+	assert_int_equal(zeroipc_queue_capacity(again), 8);
+	assert_int_equal(zeroipc_queue_size(again), 1);
+	assert_ok(zeroipc_queue_try_pop(got, again));
+	assert_memory_equal(got, v, 3);
+	assert_int_equal(*RAW_HEAD(&r), 1);
+	assert_int_equal(*raw_seq(&r, 0), 8); /* released for position 8 */
+	zeroipc_queue_close(again);
+	zeroipc_memory_close(other);
+
+	assert_ok(zeroipc_queue_validate(mem, "odd"));
+	zeroipc_queue_close(q);
+	zeroipc_queue_close(NULL);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_capacity_rounds_up_to_power_of_two(void **state)
+{
+	static const struct {
+		uint64_t asked, got;
+	} cases[] = { { 1, 2 }, { 2, 2 }, { 3, 4 }, { 1000, 1024 },
+		      { 1024, 1024 }, { 1025, 2048 } };
+	zeroipc_memory *mem;
+	char name[128], qn[16];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-round", SEG_SIZE, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		zeroipc_queue *q = NULL, *o = NULL;
+		zeroipc_table_entry e;
+
+		snprintf(qn, sizeof(qn), "q%zu", i);
+		assert_ok(zeroipc_queue_create(&q, mem, qn, 4, cases[i].asked,
+					       NULL));
+		assert_int_equal(zeroipc_queue_capacity(q), cases[i].got);
+		assert_ok(zeroipc_table_find(&e, mem, qn));
+		assert_int_equal(e.size, 16 + align8(4 * cases[i].got) +
+						 4 * cases[i].got);
+		assert_ok(zeroipc_queue_open(&o, mem, qn, 4, NULL));
+		assert_int_equal(zeroipc_queue_capacity(o), cases[i].got);
+		zeroipc_queue_close(o);
+		zeroipc_queue_close(q);
+	}
+	zt_destroy(mem, name);
+}
+
+static void test_queue_fifo_full_and_empty(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	uint64_t v, i;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-fifo", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 4, NULL));
+	assert_fails_with(zeroipc_queue_try_pop(&v, q), ZEROIPC_EEMPTY);
+	for (i = 0; i < 4; i++) {
+		v = 100 + i;
+		assert_ok(zeroipc_queue_try_push(q, &v));
+		assert_int_equal(zeroipc_queue_size(q), i + 1);
+	}
+	assert_int_equal(zeroipc_queue_full(q), 1);
+	v = 999;
+	assert_fails_with(zeroipc_queue_try_push(q, &v), ZEROIPC_EFULL);
+	assert_int_equal(zeroipc_queue_size(q), 4);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	for (i = 0; i < 4; i++) {
+		v = 0;
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, 100 + i);
+	}
+	assert_int_equal(zeroipc_queue_empty(q), 1);
+	assert_fails_with(zeroipc_queue_try_pop(&v, q), ZEROIPC_EEMPTY);
+	/* Interleaved over many laps: always the oldest comes out. */
+	{
+		uint64_t next = 0, expect = 0;
+
+		for (i = 0; i < 100; i++) {
+			if (zeroipc_queue_size(q) < 3 && i % 4 != 3) {
+				v = next++;
+				assert_ok(zeroipc_queue_push(q, &v, 0));
+			} else {
+				assert_ok(zeroipc_queue_pop(&v, q, 0));
+				assert_int_equal(v, expect++);
+			}
+		}
+		assert_true(next > 50);
+		while (expect < next) {
+			assert_ok(zeroipc_queue_pop(&v, q, 0));
+			assert_int_equal(v, expect++);
+		}
+	}
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_batches_move_runs_in_order(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	uint32_t in[20], out[20];
+	size_t n = 99;
+	uint32_t next = 0, expect = 0;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-batch", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 4, 8, NULL));
+	for (int i = 0; i < 20; i++)
+		in[i] = (uint32_t)i;
+
+	/* Nothing to move: count 0 is a no-op, empty reports EEMPTY. */
+	assert_ok(zeroipc_queue_push_n(&n, q, in, 0, 0));
+	assert_int_equal(n, 0);
+	n = 99;
+	assert_fails_with(zeroipc_queue_pop_n(out, &n, q, 5, 0),
+			  ZEROIPC_EEMPTY);
+	assert_int_equal(n, 0);
+
+	/* 10 into 8 slots: 8 go in, the 9th call finds it full. */
+	assert_ok(zeroipc_queue_push_n(&n, q, in, 10, 0));
+	assert_int_equal(n, 8);
+	next = 8;
+	assert_fails_with(zeroipc_queue_push_n(&n, q, in + next, 2, 0),
+			  ZEROIPC_EFULL);
+	assert_int_equal(n, 0);
+	assert_ok(zeroipc_queue_pop_n(out, &n, q, 3, 0));
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(out[i], expect++);
+	/* Runs that wrap around the end of the slots. */
+	assert_ok(zeroipc_queue_push_n(&n, q, in + next, 5, 0));
+	assert_int_equal(n, 3);
+	next += 3;
+	assert_ok(zeroipc_queue_pop_n(out, &n, q, 20, 0));
+	assert_int_equal(n, 8);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(out[i], expect++);
+	assert_int_equal(expect, next);
+	assert_int_equal(zeroipc_queue_empty(q), 1);
+	/* Singles and batches mix. */
+	assert_ok(zeroipc_queue_push(q, &in[0], 0));
+	assert_ok(zeroipc_queue_push_n(&n, q, in + 1, 2, 0));
+	assert_int_equal(n, 2);
+	assert_ok(zeroipc_queue_pop(&out[0], q, 0));
+	assert_ok(zeroipc_queue_pop_n(out + 1, &n, q, 8, 0));
+	assert_int_equal(n, 2);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(out[i], (uint32_t)i);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+/*
+ * Counters seeded at 0xFFFFFFFC, just below 2^32, then three generations of
+ * the 4 slots pushed and popped across the wrap, with single calls, with
+ * batches and in the single-producer/single-consumer mode.
+ */
+static void wrap_case(uint32_t flags)
+{
+	zeroipc_queue_opts o = opts_with(flags);
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL, *seeded = NULL;
+	struct raw r;
+	uint32_t v, out[4], in[4];
+	uint32_t next = 0, expect = 0;
+	size_t n;
+	char name[128];
+
+	mem = zt_create(name, sizeof(name), "q-wrap", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&seeded, mem, "q", 4, 4, NULL));
+	zeroipc_queue_close(seeded);
+	r = raw_of(mem, "q", 4, 4);
+	raw_seed(&r, 0xFFFFFFFCu);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	assert_ok(zeroipc_queue_open(&q, mem, "q", 4, &o));
+
+	for (int gen = 0; gen < 3; gen++) {
+		/* Fill completely: the full check works across the wrap. */
+		for (int i = 0; i < 4; i++) {
+			v = next++;
+			assert_ok(zeroipc_queue_try_push(q, &v));
+		}
+		assert_int_equal(zeroipc_queue_size(q), 4);
+		v = 0xBAD;
+		assert_status(zeroipc_queue_try_push(q, &v), ZEROIPC_EFULL);
+		/* Drain half singly, half as a batch. */
+		for (int i = 0; i < 2; i++) {
+			assert_ok(zeroipc_queue_try_pop(&v, q));
+			assert_int_equal(v, expect++);
+		}
+		assert_ok(zeroipc_queue_pop_n(out, &n, q, 4, 0));
+		assert_int_equal(n, 2);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(out[i], expect++);
+		assert_status(zeroipc_queue_try_pop(&v, q), ZEROIPC_EEMPTY);
+		/* A batch that straddles a slot boundary. */
+		for (int i = 0; i < 3; i++)
+			in[i] = next++;
+		assert_ok(zeroipc_queue_push_n(&n, q, in, 3, 0));
+		assert_int_equal(n, 3);
+		assert_ok(zeroipc_queue_pop_n(out, &n, q, 3, 0));
+		assert_int_equal(n, 3);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(out[i], expect++);
+		assert_int_equal(zeroipc_queue_size(q), 0);
+	}
+	zeroipc_queue_close(q);
+	/* 3 * 7 positions from 0xFFFFFFFC: the counters wrapped to 17. */
+	assert_int_equal(*RAW_HEAD(&r), (uint32_t)(0xFFFFFFFCu + 21));
+	assert_int_equal(*RAW_TAIL(&r), (uint32_t)(0xFFFFFFFCu + 21));
+	assert_int_equal(*RAW_TAIL(&r), 17);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zt_destroy(mem, name);
+}
+
+static void test_queue_counters_wrap_at_2_32(void **state)
+{
+	(void)state;
+	wrap_case(0);
+}
+
+static void test_queue_counters_wrap_at_2_32_single_mode(void **state)
+{
+	(void)state;
+	wrap_case(ZEROIPC_QUEUE_SINGLE_PRODUCER |
+		  ZEROIPC_QUEUE_SINGLE_CONSUMER);
+}
+
+/* ---- waiting ---- */
+
+static void test_queue_timeouts(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	uint64_t v = 1;
+	size_t n;
+	int64_t t0;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-timeout", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 2, NULL));
+	t0 = now_ns();
+	assert_fails_with(zeroipc_queue_pop(&v, q, SHORT_NS),
+			  ZEROIPC_ETIMEOUT);
+	assert_true(now_ns() - t0 >= SHORT_NS);
+	assert_fails_with(zeroipc_queue_pop(&v, q, 0), ZEROIPC_EEMPTY);
+	assert_fails_with(zeroipc_queue_pop_n(&v, &n, q, 1, SHORT_NS),
+			  ZEROIPC_ETIMEOUT);
+	assert_ok(zeroipc_queue_push(q, &v, 0));
+	assert_ok(zeroipc_queue_push(q, &v, SHORT_NS));
+	t0 = now_ns();
+	assert_fails_with(zeroipc_queue_push(q, &v, SHORT_NS),
+			  ZEROIPC_ETIMEOUT);
+	assert_true(now_ns() - t0 >= SHORT_NS);
+	assert_fails_with(zeroipc_queue_push(q, &v, 0), ZEROIPC_EFULL);
+	assert_fails_with(zeroipc_queue_push_n(&n, q, &v, 1, SHORT_NS),
+			  ZEROIPC_ETIMEOUT);
+	assert_int_equal(n, 0);
+	assert_int_equal(zeroipc_queue_size(q), 2);
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+struct waker_arg {
+	const char *seg;
+	int ready_fd; /* child writes one byte just before it blocks */
+	int pop;      /* 1: child pops, 0: child pushes into a full queue */
+};
+
+static int blocking_child(void *p)
+{
+	const struct waker_arg *a = p;
+	zeroipc_memory *mem = NULL;
+	zeroipc_queue *q = NULL;
+	uint64_t v = 0;
+	char c = 'r';
+	int rc;
+
+	if (zeroipc_memory_open(&mem, a->seg, 0) != 0 ||
+	    zeroipc_queue_open(&q, mem, "q", 8, NULL) != 0)
+		return 10;
+	if (write(a->ready_fd, &c, 1) != 1)
+		return 11;
+	if (a->pop) {
+		rc = zeroipc_queue_pop(&v, q, 10LL * 1000000000LL);
+		if (rc != 0)
+			return 12;
+		return v == 4242 ? 0 : 13;
+	}
+	v = 77;
+	rc = zeroipc_queue_push(q, &v, 10LL * 1000000000LL);
+	return rc == 0 ? 0 : 14;
+}
+
+static void test_queue_blocking_calls_wake_across_processes(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	struct waker_arg a;
+	uint64_t v;
+	int fds[2];
+	char name[128], c;
+	pid_t pid;
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-wake", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 2, NULL));
+	assert_int_equal(pipe(fds), 0);
+	a.seg = name;
+	a.ready_fd = fds[1];
+
+	/* A pop blocked on an empty queue returns the element we push. */
+	a.pop = 1;
+	pid = zt_fork(blocking_child, &a);
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	v = 4242;
+	assert_ok(zeroipc_queue_push(q, &v, 0));
+	assert_int_equal(zt_wait(pid), 0);
+
+	/* A push blocked on a full queue completes when we pop. */
+	v = 1;
+	assert_ok(zeroipc_queue_push(q, &v, 0));
+	v = 2;
+	assert_ok(zeroipc_queue_push(q, &v, 0));
+	a.pop = 0;
+	pid = zt_fork(blocking_child, &a);
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	assert_ok(zeroipc_queue_pop(&v, q, 0));
+	assert_int_equal(v, 1);
+	assert_int_equal(zt_wait(pid), 0);
+	assert_ok(zeroipc_queue_pop(&v, q, 0));
+	assert_int_equal(v, 2);
+	assert_ok(zeroipc_queue_pop(&v, q, 0));
+	assert_int_equal(v, 77);
+	close(fds[0]);
+	close(fds[1]);
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+/* ---- single-producer / single-consumer mode ---- */
+
+static void test_queue_single_producer_waits_for_a_quarter(void **state)
+{
+	zeroipc_queue_opts sp = opts_with(ZEROIPC_QUEUE_SINGLE_PRODUCER);
+	zeroipc_memory *mem;
+	zeroipc_queue *p = NULL, *c = NULL;
+	uint32_t v, expect = 0, next = 0;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-quarter", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&p, mem, "q", 4, 16, &sp));
+	assert_int_equal(zeroipc_queue_flags(p),
+			 ZEROIPC_QUEUE_SINGLE_PRODUCER);
+	assert_ok(zeroipc_queue_open(&c, mem, "q", 4, NULL));
+	for (int i = 0; i < 16; i++) {
+		v = next++;
+		assert_ok(zeroipc_queue_try_push(p, &v));
+	}
+	assert_fails_with(zeroipc_queue_try_push(p, &v), ZEROIPC_EFULL);
+	/* Three free slots are not a quarter of 16: still full for it. */
+	for (int i = 0; i < 3; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, c));
+		assert_int_equal(v, expect++);
+		assert_status(zeroipc_queue_try_push(p, &v), ZEROIPC_EFULL);
+	}
+	/* The fourth frees the quarter: four pushes go in, then full. */
+	assert_ok(zeroipc_queue_try_pop(&v, c));
+	assert_int_equal(v, expect++);
+	for (int i = 0; i < 4; i++) {
+		v = next++;
+		assert_ok(zeroipc_queue_try_push(p, &v));
+	}
+	assert_status(zeroipc_queue_try_push(p, &v), ZEROIPC_EFULL);
+	/* A blocking push honours the same threshold and times out. */
+	assert_ok(zeroipc_queue_try_pop(&v, c));
+	assert_int_equal(v, expect++);
+	assert_status(zeroipc_queue_push(p, &v, SHORT_NS), ZEROIPC_ETIMEOUT);
+	while (zeroipc_queue_try_pop(&v, c) == 0)
+		assert_int_equal(v, expect++);
+	assert_int_equal(expect, next);
+	zeroipc_queue_close(c);
+	zeroipc_queue_close(p);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zt_destroy(mem, name);
+}
+
+static void test_queue_single_mode_stores_counters_lazily(void **state)
+{
+	zeroipc_queue_opts spsc = opts_with(ZEROIPC_QUEUE_SINGLE_PRODUCER |
+					    ZEROIPC_QUEUE_SINGLE_CONSUMER);
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL, *viewer = NULL;
+	struct raw r;
+	uint32_t v;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-lazy", SEG_SIZE, 0);
+	/* 1024 slots: counters are stored every 64 positions. */
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 4, 1024, &spsc));
+	assert_ok(zeroipc_queue_open(&viewer, mem, "q", 4, NULL));
+	r = raw_of(mem, "q", 1024, 4);
+	for (v = 0; v < 10; v++)
+		assert_ok(zeroipc_queue_try_push(q, &v));
+	/* tail in the segment lags; size() reads past it in the slots. */
+	assert_int_equal(*RAW_TAIL(&r), 0);
+	assert_int_equal(zeroipc_queue_size(viewer), 10);
+	assert_int_equal(zeroipc_queue_size(q), 10);
+	for (v = 10; v < 70; v++)
+		assert_ok(zeroipc_queue_try_push(q, &v));
+	assert_int_equal(*RAW_TAIL(&r), 64);
+	assert_int_equal(zeroipc_queue_size(viewer), 70);
+	for (uint32_t i = 0; i < 5; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(*RAW_HEAD(&r), 0);
+	assert_int_equal(zeroipc_queue_size(viewer), 65);
+	/* The validator judges by the slots, not the lagging counters. */
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	/* Closing stores both exactly. */
+	zeroipc_queue_close(q);
+	assert_int_equal(*RAW_TAIL(&r), 70);
+	assert_int_equal(*RAW_HEAD(&r), 5);
+	assert_int_equal(zeroipc_queue_size(viewer), 65);
+	for (uint32_t i = 5; i < 70; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, viewer));
+		assert_int_equal(v, i);
+	}
+	zeroipc_queue_close(viewer);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_second_producer_breaks_promise(void **state)
+{
+	zeroipc_queue_opts sp = opts_with(ZEROIPC_QUEUE_SINGLE_PRODUCER);
+	zeroipc_memory *mem;
+	zeroipc_queue *a = NULL, *b = NULL, *m = NULL;
+	uint32_t v = 1;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-2prod", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&a, mem, "q", 4, 16, &sp));
+	assert_ok(zeroipc_queue_open(&b, mem, "q", 4, &sp));
+	assert_ok(zeroipc_queue_open(&m, mem, "q", 4, NULL));
+	/* b, which also claims to be the only producer, finds slots
+	 * already produced for its positions: a protocol error. */
+	for (int i = 0; i < 15; i++)
+		assert_ok(zeroipc_queue_try_push(a, &v));
+	assert_fails_with(zeroipc_queue_try_push(b, &v), ZEROIPC_EPROTOCOL);
+	/* A default-mode producer finds tail (stored every 4 positions
+	 * here, so at 12) lagging behind published slots. */
+	assert_fails_with(zeroipc_queue_try_push(m, &v), ZEROIPC_EPROTOCOL);
+	/* Full: still a protocol error for b, not "full" forever. */
+	assert_ok(zeroipc_queue_try_push(a, &v));
+	assert_status(zeroipc_queue_try_push(a, &v), ZEROIPC_EFULL);
+	assert_fails_with(zeroipc_queue_try_push(b, &v), ZEROIPC_EPROTOCOL);
+	assert_fails_with(zeroipc_queue_push(b, &v, SHORT_NS),
+			  ZEROIPC_EPROTOCOL);
+	zeroipc_queue_close(m);
+	zeroipc_queue_close(b);
+	zeroipc_queue_close(a);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_second_consumer_breaks_promise(void **state)
+{
+	zeroipc_queue_opts sc = opts_with(ZEROIPC_QUEUE_SINGLE_CONSUMER);
+	zeroipc_memory *mem;
+	zeroipc_queue *a = NULL, *b = NULL, *m = NULL;
+	uint32_t v;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-2cons", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&m, mem, "q", 4, 16, NULL));
+	assert_ok(zeroipc_queue_open(&a, mem, "q", 4, &sc));
+	assert_ok(zeroipc_queue_open(&b, mem, "q", 4, &sc));
+	for (v = 0; v < 8; v++)
+		assert_ok(zeroipc_queue_try_push(m, &v));
+	assert_ok(zeroipc_queue_try_pop(&v, a));
+	assert_int_equal(v, 0);
+	assert_fails_with(zeroipc_queue_try_pop(&v, b), ZEROIPC_EPROTOCOL);
+	assert_fails_with(zeroipc_queue_pop(&v, b, SHORT_NS),
+			  ZEROIPC_EPROTOCOL);
+	/* head lags behind the released slot: a default consumer sees it. */
+	assert_fails_with(zeroipc_queue_try_pop(&v, m), ZEROIPC_EPROTOCOL);
+	assert_ok(zeroipc_queue_try_pop(&v, a));
+	assert_int_equal(v, 1);
+	zeroipc_queue_close(b);
+	zeroipc_queue_close(a);
+	zeroipc_queue_close(m);
+	zt_destroy(mem, name);
+}
+
+struct crash_arg {
+	const char *seg;
+	uint32_t flags;
+	unsigned ops; /* pushes (single producer) or pops (consumer) */
+};
+
+/* Child: work in single mode, then die without closing. */
+static int crash_child(void *p)
+{
+	const struct crash_arg *a = p;
+	zeroipc_queue_opts o = opts_with(a->flags);
+	zeroipc_memory *mem = NULL;
+	zeroipc_queue *q = NULL;
+	uint32_t x;
+
+	if (zeroipc_memory_open(&mem, a->seg, 0) != 0 ||
+	    zeroipc_queue_open(&q, mem, "q", 4, &o) != 0)
+		return 10;
+	for (unsigned i = 0; i < a->ops; i++) {
+		if (a->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) {
+			x = 1000 + i;
+			if (zeroipc_queue_try_push(q, &x) != 0)
+				return 11;
+		} else if (zeroipc_queue_try_pop(&x, q) != 0 || x != 1000 + i) {
+			return 12;
+		}
+	}
+	raise(SIGKILL);
+	return 13;
+}
+
+static void test_queue_open_repairs_counters_of_a_crashed_handle(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *old = NULL, *fresh = NULL;
+	struct crash_arg a;
+	struct raw r;
+	uint32_t v;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-repair", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&old, mem, "q", 4, 1024, NULL));
+	r = raw_of(mem, "q", 1024, 4);
+
+	/* A single producer pushes 10 (below the lazy interval) and dies. */
+	a.seg = name;
+	a.flags = ZEROIPC_QUEUE_SINGLE_PRODUCER;
+	a.ops = 10;
+	assert_int_equal(zt_wait(zt_fork(crash_child, &a)), 128 + SIGKILL);
+	assert_int_equal(*RAW_TAIL(&r), 0); /* stale */
+	/* A handle from before cannot push past it, but says why. */
+	assert_fails_with(zeroipc_queue_try_push(old, &v), ZEROIPC_EPROTOCOL);
+	/* Opening repairs tail; then pushes go after the dead one's. */
+	assert_ok(zeroipc_queue_open(&fresh, mem, "q", 4, NULL));
+	assert_int_equal(*RAW_TAIL(&r), 10);
+	v = 7;
+	assert_ok(zeroipc_queue_try_push(fresh, &v));
+	assert_int_equal(zeroipc_queue_size(fresh), 11);
+
+	/* A single consumer pops 4 and dies: head is stale, then repaired. */
+	a.flags = ZEROIPC_QUEUE_SINGLE_CONSUMER;
+	a.ops = 4;
+	assert_int_equal(zt_wait(zt_fork(crash_child, &a)), 128 + SIGKILL);
+	assert_int_equal(*RAW_HEAD(&r), 0);
+	assert_int_equal(zeroipc_queue_size(fresh), 7);
+	zeroipc_queue_close(fresh);
+	assert_ok(zeroipc_queue_open(&fresh, mem, "q", 4, NULL));
+	assert_int_equal(*RAW_HEAD(&r), 4);
+	for (uint32_t i = 4; i < 10; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, fresh));
+		assert_int_equal(v, 1000 + i);
+	}
+	assert_ok(zeroipc_queue_try_pop(&v, fresh));
+	assert_int_equal(v, 7);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(fresh);
+	zeroipc_queue_close(old);
+	zt_destroy(mem, name);
+}
+
+/* ---- errors, hostile contents ---- */
+
+static void test_queue_create_errors(void **state)
+{
+	zeroipc_queue_opts bad = ZEROIPC_QUEUE_OPTS_INIT;
+	uint64_t too_many = (uint64_t)ZEROIPC_QUEUE_CAPACITY_MAX + 1;
+	zeroipc_memory *mem, *ro = NULL;
+	zeroipc_queue *q = NULL;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-create-err", SEG_SIZE, 0);
+	assert_fails_with(zeroipc_queue_create(NULL, mem, "q", 4, 4, NULL),
+			  ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_create(&q, NULL, "q", 4, 4, NULL),
+			  ZEROIPC_EINVAL);
+	assert_null(q);
+	assert_fails_with(zeroipc_queue_create(&q, mem, "q", 0, 4, NULL),
+			  ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_create(&q, mem, "q",
+					       (uint64_t)UINT32_MAX + 1, 4,
+					       NULL),
+			  ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_create(&q, mem, "q", 4, 0, NULL),
+			  ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_create(&q, mem, "q", 4, too_many, NULL),
+			  ZEROIPC_EINVAL);
+	/* Does not fit the segment. */
+	assert_fails_with(zeroipc_queue_create(&q, mem, "big", 1024, 1 << 20,
+					       NULL),
+			  ZEROIPC_ENO_SPACE);
+	assert_fails_with(zeroipc_queue_create(&q, mem, NULL, 4, 4, NULL),
+			  ZEROIPC_ENAME);
+	assert_fails_with(zeroipc_queue_create(&q, mem, "", 4, 4, NULL),
+			  ZEROIPC_ENAME);
+	/* 27 bytes: "<name>.wait" would not fit a table name. */
+	assert_fails_with(zeroipc_queue_create(&q, mem,
+					       "abcdefghijklmnopqrstuvwxyz0",
+					       4, 4, NULL),
+			  ZEROIPC_ENAME);
+	bad.size = 0;
+	assert_fails_with(zeroipc_queue_create(&q, mem, "q", 4, 4, &bad),
+			  ZEROIPC_EINVAL);
+	bad = opts_with(0x80);
+	assert_fails_with(zeroipc_queue_create(&q, mem, "q", 4, 4, &bad),
+			  ZEROIPC_EINVAL);
+	assert_null(q);
+	/* 26 bytes is fine; a second create of a name is EEXISTS. */
+	assert_ok(zeroipc_queue_create(&q, mem, "abcdefghijklmnopqrstuvwxyz",
+				       4, 4, NULL));
+	zeroipc_queue_close(q);
+	q = NULL;
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 4, 4, NULL));
+	zeroipc_queue_close(q);
+	q = NULL;
+	assert_fails_with(zeroipc_queue_create(&q, mem, "q", 4, 4, NULL),
+			  ZEROIPC_EEXISTS);
+	assert_null(q);
+	assert_ok(zeroipc_memory_open(&ro, name, ZEROIPC_OPEN_READONLY));
+	assert_fails_with(zeroipc_queue_create(&q, ro, "q2", 4, 4, NULL),
+			  ZEROIPC_EREADONLY);
+	zeroipc_memory_close(ro);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_open_errors(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-open-err", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 4, NULL));
+	zeroipc_queue_close(q);
+	q = NULL;
+	assert_fails_with(zeroipc_queue_open(&q, mem, "nope", 8, NULL),
+			  ZEROIPC_ENOT_FOUND);
+	assert_fails_with(zeroipc_queue_open(&q, mem, "q", 4, NULL),
+			  ZEROIPC_ESIZE_MISMATCH);
+	assert_fails_with(zeroipc_queue_open(&q, mem, "q", 16, NULL),
+			  ZEROIPC_ESIZE_MISMATCH);
+	assert_fails_with(zeroipc_queue_open(&q, mem, "q", 0, NULL),
+			  ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_open(NULL, mem, "q", 8, NULL),
+			  ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_open(&q, NULL, "q", 8, NULL),
+			  ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_open(&q, mem, NULL, 8, NULL),
+			  ZEROIPC_ENAME);
+	assert_null(q);
+	/* Some other structure's entry: too small to be a queue. */
+	assert_ok(zeroipc_table_add(NULL, mem, "tiny", 8));
+	assert_fails_with(zeroipc_queue_open(&q, mem, "tiny", 8, NULL),
+			  ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_queue_validate(mem, "tiny"),
+			  ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_queue_validate(mem, "nope"),
+			  ZEROIPC_ENOT_FOUND);
+	assert_fails_with(zeroipc_queue_validate(NULL, "q"), ZEROIPC_EINVAL);
+	zt_destroy(mem, name);
+}
+
+/* Rewrite one header word of queue "q", expect open/validate to fail. */
+static void expect_corrupt_header(zeroipc_memory *mem, const struct raw *r,
+				  unsigned off, uint32_t value,
+				  uint64_t elem_size, int status)
+{
+	zeroipc_queue *q = NULL;
+	uint32_t saved = *raw_u32(r, off);
+
+	*raw_u32(r, off) = value;
+	assert_fails_with(zeroipc_queue_open(&q, mem, "q", elem_size, NULL),
+			  status);
+	assert_null(q);
+	assert_fails_with(zeroipc_queue_validate(mem, "q"), ZEROIPC_ECORRUPT);
+	*raw_u32(r, off) = saved;
+}
+
+static void test_queue_hostile_header_at_open(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	struct raw r;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-hostile-open", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 16, NULL));
+	zeroipc_queue_close(q);
+	r = raw_of(mem, "q", 16, 8);
+	expect_corrupt_header(mem, &r, 8, 0, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 8, 1, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 8, 12, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 8, 0x80000000u, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 8, 0xFFFFFFFFu, 8, ZEROIPC_ECORRUPT);
+	/* A power of two that does not match the entry size. */
+	expect_corrupt_header(mem, &r, 8, 8, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 8, 32, 8, ZEROIPC_ECORRUPT);
+	/* Element size rewritten: no longer matches the entry size. */
+	expect_corrupt_header(mem, &r, 12, 4, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 12, 0, 8, ZEROIPC_ECORRUPT);
+	/* head and tail far apart, both ways. */
+	expect_corrupt_header(mem, &r, 4, 0x80000000u, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 0, 17, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(mem, &r, 4, 17, 8, ZEROIPC_ECORRUPT);
+	/* Restored: opens again. */
+	assert_ok(zeroipc_queue_open(&q, mem, "q", 8, NULL));
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_hostile_contents_after_open(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	struct raw r;
+	uint64_t rng = 0x9E3779B97F4A7C15ULL;
+	uint64_t buf[64];
+	size_t n;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-hostile-after", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 16, NULL));
+	r = raw_of(mem, "q", 16, 8);
+	/* Another process scribbles on everything; every call returns a
+	 * status (ASan checks it stays inside the queue's bytes). */
+	*RAW_CAP(&r) = 0xFFFFFFFFu;
+	*RAW_ESIZE(&r) = 0x7FFFFFFFu;
+	for (int round = 0; round < 2000; round++) {
+		uint64_t v = (uint64_t)round;
+		int rc;
+
+		*RAW_HEAD(&r) = (uint32_t)zt_rand(&rng);
+		*RAW_TAIL(&r) = round % 3 ? (uint32_t)zt_rand(&rng)
+					  : *RAW_HEAD(&r) + 3;
+		/* Odd rounds: garbage; even ones: near-plausible values. */
+		for (uint32_t i = 0; i < 16; i++) {
+			uint32_t near = *RAW_HEAD(&r) + i +
+					(uint32_t)(zt_rand(&rng) % 3);
+
+			*raw_seq(&r, i) = round % 2 ? (uint32_t)zt_rand(&rng)
+						    : near;
+		}
+		switch (round % 4) {
+		case 0:
+			rc = zeroipc_queue_try_push(q, &v);
+			break;
+		case 1:
+			rc = zeroipc_queue_try_pop(&v, q);
+			break;
+		case 2:
+			rc = zeroipc_queue_push_n(&n, q, buf, 64, 0);
+			break;
+		default:
+			rc = zeroipc_queue_pop_n(buf, &n, q, 64, 0);
+			break;
+		}
+		assert_true(rc == 0 || rc == ZEROIPC_EFULL ||
+			    rc == ZEROIPC_EEMPTY || rc == ZEROIPC_EPROTOCOL);
+		assert_true(zeroipc_queue_size(q) <= 16);
+	}
+	assert_int_equal(zeroipc_queue_capacity(q), 16);
+	assert_int_equal(zeroipc_queue_elem_size(q), 8);
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_validate_reports_inconsistent_slots(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	struct raw r;
+	uint32_t v = 5;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-validate", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 4, 8, NULL));
+	r = raw_of(mem, "q", 8, 4);
+	for (int i = 0; i < 3; i++)
+		assert_ok(zeroipc_queue_try_push(q, &v));
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+
+	/* A producer claimed position 3 (tail moved) and died. */
+	*RAW_TAIL(&r) = 4;
+	assert_fails_with(zeroipc_queue_validate(mem, "q"), ZEROIPC_ECORRUPT);
+	assert_non_null(strstr(zeroipc_last_error(), "never published"));
+	*RAW_TAIL(&r) = 3;
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+
+	/* A consumer claimed position 1 (head moved) and died. */
+	*RAW_HEAD(&r) = 2;
+	assert_fails_with(zeroipc_queue_validate(mem, "q"), ZEROIPC_ECORRUPT);
+	assert_non_null(strstr(zeroipc_last_error(), "never released"));
+	*RAW_HEAD(&r) = 1;
+
+	/* A free slot with a sequence from nowhere. */
+	*raw_seq(&r, 6) = 12345;
+	assert_fails_with(zeroipc_queue_validate(mem, "q"), ZEROIPC_ECORRUPT);
+	*raw_seq(&r, 6) = 6;
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_readonly_mapping(void **state)
+{
+	zeroipc_memory *mem, *ro = NULL;
+	zeroipc_queue *q = NULL, *view = NULL;
+	uint32_t v = 9;
+	size_t n;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-ro", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 4, 8, NULL));
+	assert_ok(zeroipc_queue_try_push(q, &v));
+	assert_ok(zeroipc_memory_open(&ro, name, ZEROIPC_OPEN_READONLY));
+	assert_ok(zeroipc_queue_open(&view, ro, "q", 4, NULL));
+	assert_int_equal(zeroipc_queue_size(view), 1);
+	assert_ok(zeroipc_queue_validate(ro, "q"));
+	assert_fails_with(zeroipc_queue_try_push(view, &v),
+			  ZEROIPC_EREADONLY);
+	assert_fails_with(zeroipc_queue_try_pop(&v, view), ZEROIPC_EREADONLY);
+	assert_fails_with(zeroipc_queue_push(view, &v, 0), ZEROIPC_EREADONLY);
+	assert_fails_with(zeroipc_queue_pop(&v, view, 0), ZEROIPC_EREADONLY);
+	assert_fails_with(zeroipc_queue_push_n(&n, view, &v, 1, 0),
+			  ZEROIPC_EREADONLY);
+	assert_fails_with(zeroipc_queue_pop_n(&v, &n, view, 1, 0),
+			  ZEROIPC_EREADONLY);
+	zeroipc_queue_close(view);
+	zeroipc_memory_close(ro);
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_null_handles(void **state)
+{
+	uint32_t v = 0;
+	size_t n = 7;
+
+	(void)state;
+	zeroipc_queue_close(NULL);
+	assert_int_equal(zeroipc_queue_size(NULL), 0);
+	assert_int_equal(zeroipc_queue_empty(NULL), 1);
+	assert_int_equal(zeroipc_queue_full(NULL), 0);
+	assert_int_equal(zeroipc_queue_capacity(NULL), 0);
+	assert_int_equal(zeroipc_queue_elem_size(NULL), 0);
+	assert_int_equal(zeroipc_queue_flags(NULL), 0);
+	assert_fails_with(zeroipc_queue_try_push(NULL, &v), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_try_pop(&v, NULL), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_push(NULL, &v, 0), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_pop(&v, NULL, 0), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_queue_push_n(&n, NULL, &v, 1, 0),
+			  ZEROIPC_EINVAL);
+	assert_int_equal(n, 0);
+	assert_fails_with(zeroipc_queue_pop_n(&v, NULL, NULL, 1, 0),
+			  ZEROIPC_EINVAL);
+}
+
+/*
+ * Another implementation created the queue: no companion entry.  Opening
+ * adds it; with a name too long for the suffix, opening still works and the
+ * waits poll.
+ */
+static void test_queue_open_foreign_queue(void **state)
+{
+	static const char *const names[] = { "foreign",
+					     "a-foreign-queue-name-of-31-ch" };
+	zeroipc_memory *mem;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-foreign", SEG_SIZE, 0);
+	for (int k = 0; k < 2; k++) {
+		const char *qn = names[k];
+		zeroipc_queue *q = NULL;
+		zeroipc_table_entry e;
+		uint64_t size = 16 + align8(8 * 8) + 4 * 8;
+		uint64_t offset;
+		struct raw r;
+		uint64_t v = 31337;
+		char wait_name[64];
+
+		assert_ok(zeroipc_table_add(&offset, mem, qn, size));
+		r = raw_of(mem, qn, 8, 8);
+		*RAW_CAP(&r) = 8;
+		*RAW_ESIZE(&r) = 8;
+		raw_seed(&r, 0);
+		/* The foreign producer published one element. */
+		memcpy(r.base + 16, &v, 8);
+		*raw_seq(&r, 0) = 1;
+		*RAW_TAIL(&r) = 1;
+		assert_ok(zeroipc_queue_open(&q, mem, qn, 8, NULL));
+		snprintf(wait_name, sizeof(wait_name), "%s.wait", qn);
+		if (k == 0) {
+			assert_ok(zeroipc_table_find(&e, mem, wait_name));
+			assert_int_equal(e.size, 16);
+		}
+		v = 0;
+		assert_ok(zeroipc_queue_pop(&v, q, SHORT_NS));
+		assert_int_equal(v, 31337);
+		assert_fails_with(zeroipc_queue_pop(&v, q, SHORT_NS),
+				  ZEROIPC_ETIMEOUT);
+		/* What we leave is what the foreign reader expects. */
+		assert_int_equal(*RAW_HEAD(&r), 1);
+		assert_int_equal(*raw_seq(&r, 0), 8);
+		zeroipc_queue_close(q);
+	}
+	zt_destroy(mem, name);
+}
+
+/* ---- threads ---- */
+
+#define T_PRODUCERS 2
+#define T_CONSUMERS 2
+#define T_ITEMS 20000
+
+struct thread_ctx {
+	zeroipc_queue *q;
+	unsigned id;
+	int batch;
+	unsigned *seen;     /* [producer * T_ITEMS + seq] */
+	unsigned *consumed; /* shared count */
+	int failed;
+};
+
+static void *producer_thread(void *p)
+{
+	struct thread_ctx *c = p;
+	uint64_t items[8];
+
+	for (unsigned i = 0; i < T_ITEMS;) {
+		if (c->batch) {
+			size_t want = T_ITEMS - i < 8 ? T_ITEMS - i : 8, n;
+
+			for (size_t k = 0; k < want; k++)
+				items[k] = ((uint64_t)c->id << 32) | (i + k);
+			if (zeroipc_queue_push_n(&n, c->q, items, want,
+						 5000000000LL) != 0) {
+				c->failed = 1;
+				return NULL;
+			}
+			i += (unsigned)n;
+		} else {
+			items[0] = ((uint64_t)c->id << 32) | i;
+			if (zeroipc_queue_push(c->q, items, 5000000000LL)) {
+				c->failed = 1;
+				return NULL;
+			}
+			i++;
+		}
+	}
+	return NULL;
+}
+
+static void *consumer_thread(void *p)
+{
+	struct thread_ctx *c = p;
+	uint64_t items[8];
+	unsigned last[T_PRODUCERS];
+	int have[T_PRODUCERS] = { 0 };
+
+	for (;;) {
+		size_t n = 1;
+		int rc;
+
+		if (__atomic_load_n(c->consumed, __ATOMIC_RELAXED) >=
+		    T_PRODUCERS * T_ITEMS)
+			return NULL;
+		if (c->batch)
+			rc = zeroipc_queue_pop_n(items, &n, c->q, 8, 1000000);
+		else
+			rc = zeroipc_queue_pop(items, c->q, 1000000);
+		if (rc == ZEROIPC_ETIMEOUT)
+			continue;
+		if (rc != 0) {
+			c->failed = 1;
+			return NULL;
+		}
+		for (size_t k = 0; k < n; k++) {
+			unsigned who = (unsigned)(items[k] >> 32);
+			unsigned seq = (unsigned)items[k];
+
+			if (who >= T_PRODUCERS || seq >= T_ITEMS ||
+			    (have[who] && seq <= last[who])) {
+				c->failed = 2; /* out of range or order */
+				return NULL;
+			}
+			have[who] = 1;
+			last[who] = seq;
+			__atomic_fetch_add(&c->seen[who * T_ITEMS + seq], 1,
+					   __ATOMIC_RELAXED);
+		}
+		__atomic_fetch_add(c->consumed, (unsigned)n, __ATOMIC_RELAXED);
+	}
+}
+
+static void threads_case(int batch)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	pthread_t th[T_PRODUCERS + T_CONSUMERS];
+	struct thread_ctx ctx[T_PRODUCERS + T_CONSUMERS];
+	unsigned *seen = calloc(T_PRODUCERS * T_ITEMS, sizeof(unsigned));
+	unsigned consumed = 0;
+	char name[128];
+	unsigned i;
+
+	assert_non_null(seen);
+	mem = zt_create(name, sizeof(name), "q-threads", SEG_SIZE, 0);
+	/* Small, so it is often full and empty. */
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 16, NULL));
+	for (i = 0; i < T_PRODUCERS + T_CONSUMERS; i++) {
+		ctx[i].q = q;
+		ctx[i].id = i < T_PRODUCERS ? i : i - T_PRODUCERS;
+		ctx[i].batch = batch;
+		ctx[i].seen = seen;
+		ctx[i].consumed = &consumed;
+		ctx[i].failed = 0;
+		assert_int_equal(pthread_create(&th[i], NULL,
+						i < T_PRODUCERS
+							? producer_thread
+							: consumer_thread,
+						&ctx[i]),
+				 0);
+	}
+	for (i = 0; i < T_PRODUCERS + T_CONSUMERS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(ctx[i].failed, 0);
+	}
+	for (i = 0; i < T_PRODUCERS * T_ITEMS; i++)
+		if (seen[i] != 1)
+			fail_msg("item %u/%u seen %u times", i / T_ITEMS,
+				 i % T_ITEMS, seen[i]);
+	assert_int_equal(zeroipc_queue_size(q), 0);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	free(seen);
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
+static void test_queue_threads_lose_and_duplicate_nothing(void **state)
+{
+	(void)state;
+	threads_case(0);
+}
+
+static void test_queue_threads_batches_lose_and_duplicate_nothing(void **state)
+{
+	(void)state;
+	threads_case(1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_create_open_and_layout),
+		cmocka_unit_test(test_queue_capacity_rounds_up_to_power_of_two),
+		cmocka_unit_test(test_queue_fifo_full_and_empty),
+		cmocka_unit_test(test_queue_batches_move_runs_in_order),
+		cmocka_unit_test(test_queue_counters_wrap_at_2_32),
+		cmocka_unit_test(test_queue_counters_wrap_at_2_32_single_mode),
+		cmocka_unit_test(test_queue_timeouts),
+		cmocka_unit_test(
+			test_queue_blocking_calls_wake_across_processes),
+		cmocka_unit_test(
+			test_queue_single_producer_waits_for_a_quarter),
+		cmocka_unit_test(
+			test_queue_single_mode_stores_counters_lazily),
+		cmocka_unit_test(test_queue_second_producer_breaks_promise),
+		cmocka_unit_test(test_queue_second_consumer_breaks_promise),
+		cmocka_unit_test(
+			test_queue_open_repairs_counters_of_a_crashed_handle),
+		cmocka_unit_test(test_queue_create_errors),
+		cmocka_unit_test(test_queue_open_errors),
+		cmocka_unit_test(test_queue_hostile_header_at_open),
+		cmocka_unit_test(test_queue_hostile_contents_after_open),
+		cmocka_unit_test(
+			test_queue_validate_reports_inconsistent_slots),
+		cmocka_unit_test(test_queue_readonly_mapping),
+		cmocka_unit_test(test_queue_null_handles),
+		cmocka_unit_test(test_queue_open_foreign_queue),
+		cmocka_unit_test(
+			test_queue_threads_lose_and_duplicate_nothing),
+		cmocka_unit_test(
+			test_queue_threads_batches_lose_and_duplicate_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
