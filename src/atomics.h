@@ -67,6 +67,16 @@ _Static_assert(__GCC_ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-f
 	{                                                                       \
 		return __atomic_fetch_sub(p, v, __ATOMIC_ACQ_REL);              \
 	}                                                                       \
+	static inline uint##bits##_t zeroipc__fetch_sub_relaxed_u##bits(        \
+		uint##bits##_t *p, uint##bits##_t v)                            \
+	{                                                                       \
+		return __atomic_fetch_sub(p, v, __ATOMIC_RELAXED);              \
+	}                                                                       \
+	static inline uint##bits##_t zeroipc__fetch_or_seq_cst_u##bits(         \
+		uint##bits##_t *p, uint##bits##_t v)                            \
+	{                                                                       \
+		return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);               \
+	}                                                                       \
 	static inline uint##bits##_t zeroipc__exchange_acq_rel_u##bits(         \
 		uint##bits##_t *p, uint##bits##_t v)                            \
 	{                                                                       \

@@ -735,12 +735,16 @@ static int init_table(unsigned char *region, uint64_t size, void *arg)
 	return 0;
 }
 
-static void fill_handle(struct zeroipc__htab *t, zeroipc_memory *mem,
-			const char *name, uint64_t offset,
-			const struct layout *l, enum zeroipc__htab_kind kind)
+/*
+ * Point `t` at the table whose header (already checked) is at `offset`.
+ * Leaves t->mem to the caller: zeroipc__htab_validate() builds such a view
+ * on a const memory handle it never writes through.
+ */
+static void fill_view(struct zeroipc__htab *t, const zeroipc_memory *mem,
+		      const char *name, uint64_t offset,
+		      const struct layout *l, enum zeroipc__htab_kind kind)
 {
 	memset(t, 0, sizeof(*t));
-	t->mem = mem;
 	t->hdr = (void *)(mem->base + offset);
 	t->slots = mem->base + offset + sizeof(struct zeroipc_fmt_map_header);
 	t->capacity = l->capacity;
@@ -792,19 +796,27 @@ int zeroipc__htab_create(struct zeroipc__htab *t, zeroipc_memory *mem,
 				     &l);
 	if (rc != 0)
 		return rc;
-	fill_handle(t, mem, name, offset, &l, kind);
+	fill_view(t, mem, name, offset, &l, kind);
+	t->mem = mem;
 	return 0;
 }
 
-int zeroipc__htab_open(struct zeroipc__htab *t, zeroipc_memory *mem,
-		       const char *name, uint64_t key_size, uint64_t value_size,
+/*
+ * Read and check the header of table `name`, in the order SPECIFICATION.md
+ * ("Map", "Opening") gives.  `key_size` and `value_size` are the opener's;
+ * a key_size of 0 accepts any sizes (validation, which has none; open
+ * rejects 0 before).  On success the offset and the layout the header
+ * describes are in the out-parameters.
+ */
+static int read_header(uint64_t *offset_out, struct layout *l,
+		       const zeroipc_memory *mem, const char *name,
+		       uint64_t key_size, uint64_t value_size,
 		       enum zeroipc__htab_kind kind)
 {
 	const struct zeroipc_fmt_map_header *h;
 	const char *what = kind_name[kind];
 	uint32_t cap, ks, vs, slot, size;
 	uint64_t offset, bytes;
-	struct layout l;
 	int rc;
 
 	rc = zeroipc__table_lookup(&offset, &bytes, mem, name);
@@ -817,7 +829,7 @@ int zeroipc__htab_open(struct zeroipc__htab *t, zeroipc_memory *mem,
 				     (unsigned long long)bytes);
 	h = (const void *)(mem->base + offset);
 	/* Read each field once: another process may scribble on the header,
-	 * and the handle must keep exactly what was checked. */
+	 * and the caller must keep exactly what was checked. */
 	cap = zeroipc__load_relaxed_u32(&h->capacity);
 	ks = zeroipc__load_relaxed_u32(&h->key_size);
 	vs = zeroipc__load_relaxed_u32(&h->value_size);
@@ -830,33 +842,58 @@ int zeroipc__htab_open(struct zeroipc__htab *t, zeroipc_memory *mem,
 	if (ks == 0)
 		return zeroipc__fail(ZEROIPC_ECORRUPT, "%s '%s': key size 0",
 				     what, name);
-	if (ks != key_size || vs != value_size)
+	if (key_size != 0 && (ks != key_size || vs != value_size))
 		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
 				     "%s '%s' holds %u-byte keys and %u-byte "
 				     "values, not %llu and %llu", what, name,
 				     ks, vs, (unsigned long long)key_size,
 				     (unsigned long long)value_size);
-	if (!compute_layout(&l, ks, vs, cap) || slot != l.slot_size)
+	if (!compute_layout(l, ks, vs, cap))
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "%s '%s': %u slots for %u-byte keys and "
+				     "%u-byte values overflow", what, name,
+				     cap, ks, vs);
+	if (slot != l->slot_size)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "%s '%s': slot size %u, expected %u", what,
-				     name, slot, l.slot_size);
-	if (bytes != l.bytes)
+				     name, slot, l->slot_size);
+	if (bytes != l->bytes)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "%s '%s': entry of %llu bytes, its header "
 				     "implies %llu", what, name,
 				     (unsigned long long)bytes,
-				     (unsigned long long)l.bytes);
+				     (unsigned long long)l->bytes);
 	if (size > cap)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "%s '%s': size %u exceeds capacity %u",
 				     what, name, size, cap);
-	fill_handle(t, mem, name, offset, &l, kind);
+	*offset_out = offset;
+	return 0;
+}
+
+int zeroipc__htab_open(struct zeroipc__htab *t, zeroipc_memory *mem,
+		       const char *name, uint64_t key_size, uint64_t value_size,
+		       enum zeroipc__htab_kind kind)
+{
+	uint64_t offset;
+	struct layout l;
+	int rc;
+
+	rc = read_header(&offset, &l, mem, name, key_size, value_size, kind);
+	if (rc != 0)
+		return rc;
+	fill_view(t, mem, name, offset, &l, kind);
+	t->mem = mem;
 	return 0;
 }
 
 /* ---- validation at rest ---- */
 
-int zeroipc__htab_validate(const struct zeroipc__htab *t)
+/*
+ * The structural checks of zeroipc__htab_validate(), on a view whose header
+ * read_header() checked: every slot index is masked by the capacity.
+ */
+static int check_slots(const struct zeroipc__htab *t)
 {
 	const struct zeroipc_fmt_map_header *h = t->hdr;
 	const char *what = kind_name[t->kind];
@@ -865,13 +902,6 @@ int zeroipc__htab_validate(const struct zeroipc__htab *t)
 	uint64_t *ctl, *other;
 	unsigned st;
 
-	if (zeroipc__load_relaxed_u32(&h->capacity) != t->capacity ||
-	    zeroipc__load_relaxed_u32(&h->key_size) != t->key_size ||
-	    zeroipc__load_relaxed_u32(&h->value_size) != t->value_size ||
-	    zeroipc__load_relaxed_u32(&h->slot_size) != t->slot_size)
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "%s '%s': header changed since open",
-				     what, t->name);
 	for (i = 0; i < t->capacity; i++) {
 		st = state_of(ctl_load(slot_ctl(t, i)));
 		if (st > TOMBSTONE)
@@ -940,4 +970,29 @@ int zeroipc__htab_validate(const struct zeroipc__htab *t)
 			run++;
 	}
 	return 0;
+}
+
+int zeroipc__htab_validate(const zeroipc_memory *mem, const char *name,
+			   enum zeroipc__htab_kind kind)
+{
+	struct zeroipc__htab view;
+	uint64_t offset;
+	struct layout l;
+	int rc;
+
+	rc = read_header(&offset, &l, mem, name, 0, 0, kind);
+	if (rc != 0)
+		return rc;
+	/* A Set is the table without values; a table with values is a Map,
+	 * not a damaged Set (zeroipc_set_open() says the same). */
+	if (kind == ZEROIPC__HTAB_SET && l.value_size != 0)
+		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
+				     "set '%s' holds %u-byte values: it is a "
+				     "map", name, l.value_size);
+	/* view.mem stays NULL: the checks only read the segment. */
+	fill_view(&view, mem, name, offset, &l, kind);
+	rc = check_slots(&view);
+	if (rc == 0)
+		zeroipc__clear_error();
+	return rc;
 }

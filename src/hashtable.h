@@ -66,6 +66,10 @@ int zeroipc__htab_next(void *key_out, void *value_out,
 
 uint64_t zeroipc__htab_size(const struct zeroipc__htab *t);
 
-int zeroipc__htab_validate(const struct zeroipc__htab *t);
+/* Check table `name` at rest (zeroipc_map_validate()): its header as open
+ * checks it, then every slot.  With ZEROIPC__HTAB_SET, a table that has
+ * values is ESIZE_MISMATCH.  Clears the error detail on success. */
+int zeroipc__htab_validate(const zeroipc_memory *mem, const char *name,
+			   enum zeroipc__htab_kind kind);
 
 #endif /* ZEROIPC_HASHTABLE_H */

@@ -159,8 +159,8 @@ int zeroipc_map_set_timeout(zeroipc_map *map, int64_t timeout_ns)
 	return 0;
 }
 
-int zeroipc_map_validate(const zeroipc_map *map)
+int zeroipc_map_validate(const zeroipc_memory *mem, const char *name)
 {
-	ZEROIPC__CHECK_ARG(map != NULL);
-	return zeroipc__htab_validate(&map->t);
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	return zeroipc__htab_validate(mem, name, ZEROIPC__HTAB_MAP);
 }

@@ -109,18 +109,19 @@ static int init_pool(unsigned char *region, uint64_t size, void *arg)
 	return 0;
 }
 
-static int new_handle(zeroipc_pool **out, zeroipc_memory *mem,
+/*
+ * Point `pool` at the pool whose header (already checked) is at `offset`.
+ * Leaves pool->mem to the caller: zeroipc_pool_validate() builds such a
+ * view on a const memory handle it never writes through.
+ */
+static void fill_view(zeroipc_pool *pool, const zeroipc_memory *mem,
 		      const char *name, uint64_t offset, uint32_t capacity,
 		      uint32_t elem_size)
 {
-	zeroipc_pool *pool = calloc(1, sizeof(*pool));
 	unsigned char *base = mem->base + offset;
 	struct pool_layout l;
 
-	if (pool == NULL)
-		return zeroipc__fail(ZEROIPC_ENOMEM, "no memory for a handle");
 	(void)pool_layout(&l, capacity, elem_size); /* checked by caller */
-	pool->mem = mem;
 	pool->hdr = (void *)base;
 	pool->next = (void *)(base + l.next_off);
 	pool->state = (void *)(base + l.state_off);
@@ -128,6 +129,18 @@ static int new_handle(zeroipc_pool **out, zeroipc_memory *mem,
 	pool->capacity = capacity;
 	pool->elem_size = elem_size;
 	snprintf(pool->name, sizeof(pool->name), "%s", name);
+}
+
+static int new_handle(zeroipc_pool **out, zeroipc_memory *mem,
+		      const char *name, uint64_t offset, uint32_t capacity,
+		      uint32_t elem_size)
+{
+	zeroipc_pool *pool = calloc(1, sizeof(*pool));
+
+	if (pool == NULL)
+		return zeroipc__fail(ZEROIPC_ENOMEM, "no memory for a handle");
+	fill_view(pool, mem, name, offset, capacity, elem_size);
+	pool->mem = mem;
 	*out = pool;
 	return 0;
 }
@@ -163,8 +176,16 @@ int zeroipc_pool_create(zeroipc_pool **out, zeroipc_memory *mem,
 			  arg.elem_size);
 }
 
-int zeroipc_pool_open(zeroipc_pool **out, zeroipc_memory *mem,
-		      const char *name, uint64_t elem_size)
+/*
+ * Read and check the header of pool `name`, in the order SPECIFICATION.md
+ * ("Pool", "Opening") gives.  `elem_size` is the opener's element size, or
+ * 0 to accept any (validation, which has none; open rejects 0 before).  On
+ * success the offset and the header fields that were checked are in the
+ * out-parameters.
+ */
+static int read_header(uint64_t *offset_out, uint32_t *capacity_out,
+		       uint32_t *elem_size_out, const zeroipc_memory *mem,
+		       const char *name, uint64_t elem_size)
 {
 	const struct zeroipc_fmt_pool_header *h;
 	uint64_t offset, size, head;
@@ -172,10 +193,6 @@ int zeroipc_pool_open(zeroipc_pool **out, zeroipc_memory *mem,
 	struct pool_layout l;
 	int rc;
 
-	ZEROIPC__CHECK_ARG(out != NULL);
-	*out = NULL;
-	ZEROIPC__CHECK_ARG(mem != NULL);
-	ZEROIPC__CHECK_ARG(elem_size > 0);
 	rc = zeroipc__table_lookup(&offset, &size, mem, name);
 	if (rc != 0)
 		return rc;
@@ -184,7 +201,7 @@ int zeroipc_pool_open(zeroipc_pool **out, zeroipc_memory *mem,
 				     "pool '%s': entry of %llu bytes has no "
 				     "header", name, (unsigned long long)size);
 	h = (const void *)(mem->base + offset);
-	/* Each field is read once; the checks and the handle use the copies. */
+	/* Each field is read once; the checks and the caller use the copies. */
 	capacity = zeroipc__load_relaxed_u32(&h->capacity);
 	stored_elem = zeroipc__load_relaxed_u32(&h->elem_size);
 	if (capacity == 0 || capacity > ZEROIPC_FMT_POOL_MAX_CAPACITY)
@@ -195,7 +212,7 @@ int zeroipc_pool_open(zeroipc_pool **out, zeroipc_memory *mem,
 	if (stored_elem == 0)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "pool '%s': element size 0", name);
-	if (stored_elem != elem_size)
+	if (elem_size != 0 && stored_elem != elem_size)
 		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
 				     "pool '%s' holds %u-byte objects, not "
 				     "%llu", name, stored_elem,
@@ -206,8 +223,9 @@ int zeroipc_pool_open(zeroipc_pool **out, zeroipc_memory *mem,
 				     "objects of %u bytes need %llu", name,
 				     (unsigned long long)size, capacity,
 				     stored_elem, (unsigned long long)l.total);
-	/* Not a proof of consistency (each link is checked when it is used),
-	 * but a cheap sign of a foreign or broken header. */
+	/* Not a proof of consistency (each link is checked when it is used,
+	 * and zeroipc_pool_validate() walks them all), but a cheap sign of a
+	 * foreign or broken header. */
 	head = zeroipc__load_relaxed_u64(&h->head);
 	index = head_index(head);
 	if (index != POOL_NIL && index >= capacity)
@@ -220,6 +238,27 @@ int zeroipc_pool_open(zeroipc_pool **out, zeroipc_memory *mem,
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "pool '%s': %u objects in use, capacity "
 				     "%u", name, in_use, capacity);
+	*offset_out = offset;
+	*capacity_out = capacity;
+	*elem_size_out = stored_elem;
+	return 0;
+}
+
+int zeroipc_pool_open(zeroipc_pool **out, zeroipc_memory *mem,
+		      const char *name, uint64_t elem_size)
+{
+	uint32_t capacity, stored_elem;
+	uint64_t offset;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(out != NULL);
+	*out = NULL;
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	ZEROIPC__CHECK_ARG(elem_size > 0);
+	rc = read_header(&offset, &capacity, &stored_elem, mem, name,
+			 elem_size);
+	if (rc != 0)
+		return rc;
 	rc = new_handle(out, mem, name, offset, capacity, stored_elem);
 	if (rc == 0)
 		zeroipc__clear_error();
@@ -491,23 +530,15 @@ uint64_t zeroipc_pool_elem_size(const zeroipc_pool *pool)
 	return pool != NULL ? pool->elem_size : 0;
 }
 
-int zeroipc_pool_validate(const zeroipc_pool *pool)
+/*
+ * The structural checks of zeroipc_pool_validate(), on a view whose header
+ * read_header() checked: every index is bounded by pool->capacity.
+ */
+static int check_lists(const zeroipc_pool *pool)
 {
-	const struct zeroipc_fmt_pool_header *h;
+	const struct zeroipc_fmt_pool_header *h = pool->hdr;
 	uint32_t index, listed = 0, allocated = 0, in_use, v;
 
-	ZEROIPC__CHECK_ARG(pool != NULL);
-	h = pool->hdr;
-	v = zeroipc__load_relaxed_u32(&h->capacity);
-	if (v != pool->capacity)
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "pool '%s': capacity changed from %u to "
-				     "%u", pool->name, pool->capacity, v);
-	v = zeroipc__load_relaxed_u32(&h->elem_size);
-	if (v != pool->elem_size)
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "pool '%s': element size changed from %u "
-				     "to %u", pool->name, pool->elem_size, v);
 	/* Acquire: see the links of the pushes that made this head. */
 	index = head_index(zeroipc__load_acquire_u64(&h->head));
 	while (index != POOL_NIL) {
@@ -547,6 +578,26 @@ int zeroipc_pool_validate(const zeroipc_pool *pool)
 				     "pool '%s': in_use %u, but %u objects "
 				     "are allocated and %u are listed free",
 				     pool->name, in_use, allocated, listed);
-	zeroipc__clear_error();
 	return 0;
+}
+
+int zeroipc_pool_validate(const zeroipc_memory *mem, const char *name)
+{
+	zeroipc_pool view;
+	uint32_t capacity, elem_size;
+	uint64_t offset;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	rc = read_header(&offset, &capacity, &elem_size, mem, name, 0);
+	if (rc != 0)
+		return rc;
+	/* A handle body on the stack; view.mem stays NULL, since the checks
+	 * only read the segment. */
+	memset(&view, 0, sizeof(view));
+	fill_view(&view, mem, name, offset, capacity, elem_size);
+	rc = check_lists(&view);
+	if (rc == 0)
+		zeroipc__clear_error();
+	return rc;
 }

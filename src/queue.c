@@ -42,6 +42,13 @@
  * same way, but with a CAS, so that it only ever moves a counter forward
  * over slots that are finished.
  *
+ * Waking: every push and pop publishes and then notifies the other side
+ * with zeroipc__notify_light() (a compiler barrier and a load, no fence:
+ * the fence would wait for the just-published, usually missing, cache
+ * lines on every message), so every wait on a queue uses
+ * zeroipc__wait_until_asym(), whose system-wide barrier stands in for the
+ * notifier's fence (wait.h).
+ *
  * Broken promises: in the default mode, a slot whose sequence is already
  * past pos while the counter still reads pos cannot happen (whoever
  * produced at pos advanced tail before publishing, and our acquire of the
@@ -62,8 +69,11 @@
 
 /* Eventcounts in the companion entry "<name>.wait". */
 enum {
-	QUEUE_EC_ITEMS, /* a slot was published: pops wait on it */
-	QUEUE_EC_SPACE, /* a slot was released: pushes wait on it */
+	QUEUE_EC_ITEMS,   /* a slot was published: pops wait on it */
+	QUEUE_EC_SPACE,   /* a slot was released: pushes wait on it */
+	QUEUE_EC_QUARTER, /* the last slot of a quarter-aligned block was
+			   * released: a single producer waiting for a
+			   * quarter of the queue waits on it */
 	QUEUE_EC_COUNT
 };
 
@@ -350,10 +360,21 @@ static int mp_claim_pop(uint32_t *pos_out, uint32_t *count_out,
 }
 
 /*
+ * The slot a single producer that found the queue full waits for: the last
+ * of the quarter-aligned block that ends at least a quarter of the capacity
+ * after `pos`.  Aligned, because consumers wake such a producer (through
+ * QUEUE_EC_QUARTER) only when they release the last slot of a block.
+ */
+static inline uint32_t sp_target(const zeroipc_queue *q, uint32_t pos)
+{
+	return (pos + q->quarter - 1) | (q->quarter - 1);
+}
+
+/*
  * Single producer: the position is ours, no CAS.  After finding the queue
- * full, report full until the slot a quarter of the capacity ahead is free
- * too, so that we refill in long runs instead of chasing the consumer slot
- * by slot over shared cache lines.
+ * full, report full until the slot sp_target() names is free too (a
+ * quarter to half of the queue), so that we refill in long runs instead of
+ * chasing the consumer slot by slot over shared cache lines.
  */
 static int sp_claim_push(uint32_t *pos_out, uint32_t *count_out,
 			 zeroipc_queue *q, uint32_t want)
@@ -370,7 +391,7 @@ static int sp_claim_push(uint32_t *pos_out, uint32_t *count_out,
 		return ZEROIPC_EFULL;
 	}
 	if (q->pfull) {
-		uint32_t ahead = pos + q->quarter - 1;
+		uint32_t ahead = sp_target(q, pos);
 		/* Relaxed: only a threshold; each slot is read with acquire
 		 * before it is written. */
 		uint32_t sa = zeroipc__load_relaxed_u32(slot_seq(q, ahead));
@@ -456,7 +477,9 @@ static int push_some(uint32_t *count_out, zeroipc_queue *q,
 		if (lazy_due(q, pos, pos + k))
 			zeroipc__store_relaxed_u32(&q->hdr->tail, pos + k);
 	}
-	zeroipc__notify(queue_ec(q, QUEUE_EC_ITEMS));
+	/* Light: no fence on this per-message path; our waiters use
+	 * zeroipc__wait_until_asym() (wait.h). */
+	zeroipc__notify_light(queue_ec(q, QUEUE_EC_ITEMS));
 	*count_out = k;
 	return 0;
 }
@@ -482,7 +505,11 @@ static int pop_some(uint32_t *count_out, unsigned char *values,
 		if (lazy_due(q, pos, pos + k))
 			zeroipc__store_relaxed_u32(&q->hdr->head, pos + k);
 	}
-	zeroipc__notify(queue_ec(q, QUEUE_EC_SPACE));
+	zeroipc__notify_light(queue_ec(q, QUEUE_EC_SPACE));
+	/* A single producer waiting for a quarter sleeps on its own
+	 * eventcount, woken once per quarter instead of once per pop. */
+	if (((pos ^ (pos + k)) & ~(q->quarter - 1)) != 0)
+		zeroipc__notify_light(queue_ec(q, QUEUE_EC_QUARTER));
 	*count_out = k;
 	return 0;
 }
@@ -510,7 +537,7 @@ static bool push_ready(void *ctx)
 	d = pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos);
 	if (d != 0 || !q->pfull)
 		return d >= 0;
-	pos += q->quarter - 1;
+	pos = sp_target(q, pos);
 	return pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos) >= 0;
 }
 
@@ -550,8 +577,16 @@ static int push_wait(uint32_t *count_out, zeroipc_queue *q,
 		return full_error(q);
 	d = zeroipc__deadline_in(timeout_ns);
 	for (;;) {
-		rc = zeroipc__wait_until(queue_ec(q, QUEUE_EC_SPACE),
-					 push_ready, q, &d);
+		/* A single producer that found the queue full waits for
+		 * sp_target(), so the pops before it need not wake it. */
+		int which = (q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) &&
+					    q->pfull
+				    ? QUEUE_EC_QUARTER
+				    : QUEUE_EC_SPACE;
+
+		/* _asym: pairs with the light notifications of pops. */
+		rc = zeroipc__wait_until_asym(queue_ec(q, which), push_ready,
+					      q, &d);
 		if (rc != 0)
 			return zeroipc__fail(rc, "queue '%s' stayed full for "
 					     "%lld ns", q->name,
@@ -577,8 +612,9 @@ static int pop_wait(uint32_t *count_out, unsigned char *values,
 		return empty_error(q);
 	d = zeroipc__deadline_in(timeout_ns);
 	for (;;) {
-		rc = zeroipc__wait_until(queue_ec(q, QUEUE_EC_ITEMS),
-					 pop_ready, q, &d);
+		/* _asym: pairs with the light notifications of pushes. */
+		rc = zeroipc__wait_until_asym(queue_ec(q, QUEUE_EC_ITEMS),
+					      pop_ready, q, &d);
 		if (rc != 0)
 			return zeroipc__fail(rc, "queue '%s': nothing to pop "
 					     "within %lld ns (empty, or the "
@@ -666,6 +702,10 @@ static int new_handle(zeroipc_queue **out, zeroipc_memory *mem,
 	q->lazy_mask = lazy - 1;
 	q->writable = !mem->readonly;
 	snprintf(q->name, sizeof(q->name), "%s", name);
+	/* Register for light notifications now rather than on the first
+	 * push or pop, which should not pay for a system call. */
+	if (q->writable && ec != NULL)
+		(void)zeroipc__notify_light_enable();
 	/* Acquire: pairs with the release stores of a single-mode handle's
 	 * close, so we start where it stopped. */
 	q->ppos = zeroipc__load_acquire_u32(&q->hdr->tail);

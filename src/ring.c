@@ -36,6 +36,8 @@
  * off the cache line that write_pos and read_pos bounce on.
  */
 #define RING_EC_COUNT 16
+#define RING_COMPANION_BYTES                                                   \
+	(RING_EC_COUNT * sizeof(struct zeroipc__eventcount))
 /* Keeps the two sides' hot fields of a handle off each other's line. */
 #define RING_LINE 64
 
@@ -121,12 +123,13 @@ static inline void notify_space(const zeroipc_ring *r)
 
 /*
  * EFULL / EEMPTY from a call that was not to wait: the normal answer of a
- * polling loop, so it must cost next to nothing.  No detail is formatted;
- * the old one is cleared so it cannot be mistaken for this call's.
+ * polling loop, so it must cost next to nothing (a poll that runs slower
+ * reacts later).  No detail is recorded: formatting one costs more than
+ * the call, and even clearing the thread-local one is a call into the
+ * TLS resolver.
  */
-static int expected_outcome(int status)
+static inline int expected_outcome(int status)
 {
-	zeroipc__clear_error();
 	return status;
 }
 
@@ -190,7 +193,7 @@ static int check_header(struct ring_params *p, const zeroipc_memory *mem,
 				     "ring '%s': entry has %llu bytes, the "
 				     "header says %llu", name,
 				     (unsigned long long)size,
-				     (unsigned long long)(RING_HEADER + p->cap));
+				     (unsigned long long)RING_HEADER + p->cap);
 	/* Acquire: pairs with the release stores that published the
 	 * positions, so a handle opened now starts from complete data. */
 	w = zeroipc__load_acquire_u64(&h->write_pos);
@@ -354,15 +357,11 @@ int zeroipc_ring_open(zeroipc_ring **out, zeroipc_memory *mem,
 	return rc;
 }
 
-static int publish_read(zeroipc_ring *r);
-
 void zeroipc_ring_close(zeroipc_ring *ring)
 {
-	if (ring == NULL)
-		return;
-	/* Hand back what we read, so the producer is not kept waiting. */
-	if ((ring->role & ZEROIPC_RING_CONSUMER) && ring->rpos != ring->rpub)
-		(void)publish_read(ring);
+	/* Never touches the segment: bindings with garbage collectors close
+	 * handles in any order, possibly after the mapping is gone.  Handing
+	 * back space is zeroipc_ring_flush()'s job. */
 	free(ring);
 }
 
@@ -384,15 +383,12 @@ int zeroipc_ring_validate(const zeroipc_memory *mem, const char *name)
 		snprintf(companion, sizeof(companion), "%s%s", name,
 			 ZEROIPC__WAIT_SUFFIX);
 		rc = zeroipc__table_lookup(&offset, &size, mem, companion);
-		if (rc == 0 && size != RING_EC_COUNT *
-					       sizeof(struct zeroipc__eventcount))
+		if (rc == 0 && size != RING_COMPANION_BYTES)
 			return zeroipc__fail(ZEROIPC_ECORRUPT,
 					     "'%s' has %llu bytes, expected "
 					     "%zu", companion,
 					     (unsigned long long)size,
-					     RING_EC_COUNT *
-						     sizeof(struct
-							    zeroipc__eventcount));
+					     RING_COMPANION_BYTES);
 		if (rc != 0 && rc != ZEROIPC_ENOT_FOUND)
 			return rc;
 	}
@@ -642,8 +638,8 @@ int zeroipc_ring_commit(zeroipc_ring *ring, uint64_t count)
 
 /*
  * read_pos must still be what we last stored: otherwise another consumer
- * is reading too.  Checked where we touch read_pos anyway (publishing) or
- * have nothing better to do (the ring looked empty), not per element.
+ * is reading too.  Checked where we touch read_pos anyway: when
+ * publishing, once per release batch.
  */
 static int check_own_read_pos(const zeroipc_ring *r)
 {
@@ -696,8 +692,11 @@ static inline int consumed(zeroipc_ring *r, uint64_t bytes)
 /*
  * Reread write_pos because the cached view shows no complete element.  It
  * is also where a waiting producer is noticed (its waiter word is on a
- * quiet line) and, when the ring turns out empty, a second consumer.
- * Returns 0 or ECORRUPT / EPROTOCOL; the caller rechecks.
+ * quiet line).  A polling consumer runs this in a loop, so it loads the
+ * contended line once: a second load of it (read_pos, to spot another
+ * consumer) can miss again after the producer takes the line back, and
+ * that costs the producer a transfer.  Returns 0 or ECORRUPT / EPROTOCOL
+ * (from publishing); the caller rechecks.
  */
 static int refresh_data(zeroipc_ring *r)
 {
@@ -715,10 +714,8 @@ static int refresh_data(zeroipc_ring *r)
 	r->wcache = w;
 	/* A producer that announced itself waits for space we hold back. */
 	if (r->rpos != r->rpub && r->ec != NULL &&
-	    zeroipc__load_relaxed_u32(&r->ec[RING_EC_SPACE].waiters) != 0)
+	    zeroipc__ec_armed(&r->ec[RING_EC_SPACE]))
 		return publish_read(r);
-	if (w - r->rpos < r->es)
-		return check_own_read_pos(r);
 	return 0;
 }
 

@@ -125,8 +125,8 @@ int zeroipc_set_next(void *key_out, const zeroipc_set *set, uint64_t *cursor)
 	return zeroipc__htab_next(key_out, NULL, &set->t, cursor);
 }
 
-int zeroipc_set_validate(const zeroipc_set *set)
+int zeroipc_set_validate(const zeroipc_memory *mem, const char *name)
 {
-	ZEROIPC__CHECK_ARG(set != NULL);
-	return zeroipc__htab_validate(&set->t);
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	return zeroipc__htab_validate(mem, name, ZEROIPC__HTAB_SET);
 }

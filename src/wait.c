@@ -104,24 +104,26 @@ static int wait_impl(struct zeroipc__eventcount *ec, zeroipc__ready_fn ready,
 		int rc;
 
 		if (ec != NULL) {
-			zeroipc__fetch_add_seq_cst_u32(&ec->waiters, 1);
-			/* Orders our announcement before the recheck below;
-			 * pairs with the fence in zeroipc__notify(). */
-			zeroipc__fence_seq_cst();
+			zeroipc__fetch_add_relaxed_u32(&ec->waiters, 1);
+			/* Arming is a seq_cst read-modify-write: it orders the
+			 * arming before the recheck below and pairs with the
+			 * fence in zeroipc__notify(). */
+			key = zeroipc__fetch_or_seq_cst_u32(&ec->seq,
+							    ZEROIPC__EC_ARMED) |
+			      ZEROIPC__EC_ARMED;
 			/* ... and with the compiler barrier of
 			 * zeroipc__notify_light() in other processes. */
 			if (asym)
 				heavy_barrier();
-			key = zeroipc__load_acquire_u32(&ec->seq);
 		}
 		if (ready(ctx)) {
 			if (ec != NULL)
-				zeroipc__fetch_sub_acq_rel_u32(&ec->waiters, 1);
+				zeroipc__fetch_sub_relaxed_u32(&ec->waiters, 1);
 			return 0;
 		}
 		if (ec != NULL) {
 			rc = zeroipc__futex_wait(&ec->seq, key, d);
-			zeroipc__fetch_sub_acq_rel_u32(&ec->waiters, 1);
+			zeroipc__fetch_sub_relaxed_u32(&ec->waiters, 1);
 		} else {
 			/* No shared word to sleep on: sleep one slice on a
 			 * private word nobody wakes. */
@@ -139,15 +141,21 @@ static int wait_impl(struct zeroipc__eventcount *ec, zeroipc__ready_fn ready,
 
 void zeroipc__notify(struct zeroipc__eventcount *ec)
 {
+	uint32_t seq;
+
 	if (ec == NULL)
 		return;
-	/* Orders the caller's published change before reading waiters; pairs
-	 * with the fence in zeroipc__wait_until(). */
+	/* Orders the caller's published change before reading seq; pairs
+	 * with the arming read-modify-write in wait_impl(). */
 	zeroipc__fence_seq_cst();
-	if (zeroipc__load_relaxed_u32(&ec->waiters) == 0)
+	seq = zeroipc__load_relaxed_u32(&ec->seq);
+	if ((seq & ZEROIPC__EC_ARMED) == 0)
 		return;
-	zeroipc__fetch_add_seq_cst_u32(&ec->seq, 1);
-	zeroipc__futex_wake(&ec->seq, INT_MAX);
+	/* Disarm while counting: of racing notifiers one wins and wakes; the
+	 * others see the count change, which wakes the same sleepers. */
+	if (zeroipc__cas_seq_cst_u32(&ec->seq, &seq,
+				     (seq + 2u) & ~ZEROIPC__EC_ARMED))
+		zeroipc__futex_wake(&ec->seq, INT_MAX);
 }
 
 /*

@@ -10,15 +10,18 @@
  * that changes the data but never issues a wake: each sleep lasts at most
  * ZEROIPC__WAIT_SLICE_NS, then the condition is checked again.
  *
- * An eventcount is two shared u32 words, {waiters, seq}.  A waiter announces
- * itself (waiters++), reads seq, rechecks its condition and only then sleeps
- * on seq; a notifier publishes its change, issues a full fence and, only if
- * waiters is non-zero, bumps seq and wakes.  The two full fences make the
- * lost-wake-up interleaving impossible (either the waiter's recheck sees the
- * change, or the notifier sees the waiter), and the common case, nobody
- * waiting, costs the notifier one fence and one load, no system call.  A
- * waiter that dies while announced leaves waiters too high: notifiers then
- * make wake calls nobody needs, which costs time but never correctness.
+ * An eventcount is two shared u32 words, {waiters, seq}.  Bit 0 of seq is
+ * ARMED: "someone may sleep on the current value"; the other bits count
+ * notifications.  A waiter counts itself in waiters (diagnostics only), arms
+ * seq with an atomic OR, rechecks its condition and only then sleeps on
+ * seq.  A notifier publishes its change, issues a full fence and, only if
+ * seq is armed, replaces it by the next count with ARMED clear and wakes
+ * everyone.  Either the waiter's recheck sees the change or the notifier
+ * sees ARMED, so no wake-up is lost.  The common case, nobody sleeping,
+ * costs the notifier one fence and one load; and because the first
+ * notification disarms seq, the publications that follow it make no system
+ * call even before the woken waiter has run.  A waiter that dies while
+ * armed costs the next notifier one needless wake, nothing more.
  */
 #ifndef ZEROIPC_WAIT_H
 #define ZEROIPC_WAIT_H
@@ -63,9 +66,17 @@ void zeroipc__futex_wake(uint32_t *word, int count);
 
 /* Shared eventcount words; place them in a structure's layout. */
 struct zeroipc__eventcount {
-	uint32_t waiters;
-	uint32_t seq;
+	uint32_t waiters; /* announced sleepers; for diagnostics only */
+	uint32_t seq;     /* futex word: notification count << 1 | ARMED */
 };
+
+#define ZEROIPC__EC_ARMED 1u
+
+/* True if a waiter may be asleep on `ec` (relaxed: a hint unless fenced). */
+static inline bool zeroipc__ec_armed(const struct zeroipc__eventcount *ec)
+{
+	return (zeroipc__load_relaxed_u32(&ec->seq) & ZEROIPC__EC_ARMED) != 0;
+}
 
 /* A condition a waiter checks; `ctx` is the caller's. */
 typedef bool (*zeroipc__ready_fn)(void *ctx);
@@ -133,7 +144,7 @@ static inline void zeroipc__notify_light(struct zeroipc__eventcount *ec)
 	 * this load in program order, and the waiter's membarrier supplies
 	 * the hardware ordering (see above). */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (zeroipc__load_relaxed_u32(&ec->waiters) != 0)
+	if (zeroipc__ec_armed(ec))
 		zeroipc__notify(ec);
 }
 

@@ -11,8 +11,8 @@
  * implement it: open addressing with linear probing from the key's FNV-1a
  * hash, a control word per slot, tombstones that later inserts reuse.
  *
- * Concurrency.  Every operation is thread- and process-safe.  insert, find,
- * contains and erase of keys are lock-free: no operation waits for another
+ * Concurrency.  Every operation is thread- and process-safe.  Adding,
+ * looking up and removing keys is lock-free: no operation waits for another
  * to finish, and a key is never stored twice, also when several processes
  * insert it at once (an insert whose owner died half-way is completed or
  * discarded by the next operation on that key).  Values are rewritten in
@@ -21,7 +21,8 @@
  * rewrite (a copy of value_size bytes) to finish, in the kernel, bounded by
  * the handle's timeout (zeroipc_map_set_timeout(), one second by default)
  * and then fails with ZEROIPC_ETIMEOUT.  That is the only wait on another
- * process, and it concerns one key only.
+ * process, and it concerns one key only; zeroipc_map_insert() and
+ * zeroipc_map_contains() never wait.
  *
  * Dead peers.  A process that dies inside an operation never blocks the
  * others.  At most it leaves one slot unusable (lost capacity), one count
@@ -186,28 +187,30 @@ ZEROIPC_API int zeroipc_map_next(void *key_out, void *value_out,
 				 const zeroipc_map *map, uint64_t *cursor);
 
 /**
- * Bound, in nanoseconds, on each wait of this handle for a value rewrite
- * by another process: 0 never waits, ZEROIPC_WAIT_FOREVER (-1) waits
- * without limit (a dead peer then hangs the caller).  The default is
+ * Bound, in nanoseconds, on each operation's wait for a value rewrite by
+ * another process: 0 gives up after a brief spin, ZEROIPC_WAIT_FOREVER (-1)
+ * waits without limit (a dead peer then hangs the caller).  The default is
  * ZEROIPC_MAP_DEFAULT_TIMEOUT_NS.  May be called while other threads use
  * the handle.  Returns 0 or ZEROIPC_EINVAL.  Since 1.0.
  */
 ZEROIPC_API int zeroipc_map_set_timeout(zeroipc_map *map, int64_t timeout_ns);
 
 /**
- * Check the map's shared bytes for consistency, for tools that inspect a
- * segment at rest: the header still matches what open validated, every
- * slot state is known, every key is reachable from its home slot, no key is
- * present twice, and the size lies between the entries present and the
- * slots in use.  What a dead process leaves behind is consistent and not
- * reported.
- *
- * Reads only; takes time linear in the capacity plus the probe lengths.
+ * Check map `name` at rest, reading the key and value sizes from its
+ * header: header fields against the entry size as zeroipc_map_open()
+ * checks them, every slot state known, every key reachable from its home
+ * slot, no key present twice, and the size between the entries present and
+ * the slots in use.  What a dead process leaves behind is consistent and
+ * not reported.  Takes time linear in the capacity plus the probe lengths.
  * Run while other processes change the map, it may report a state that was
- * only momentary.  Returns 0, ZEROIPC_EINVAL or ZEROIPC_ECORRUPT (with the
- * first inconsistency in zeroipc_last_error()).  Since 1.0.
+ * only momentary.  Works on read-only mappings; changes nothing.
+ *
+ * Returns 0; ZEROIPC_EINVAL; ZEROIPC_ENAME; ZEROIPC_ENOT_FOUND; or
+ * ZEROIPC_ECORRUPT with the first problem in zeroipc_last_error().
+ * Since 1.0.
  */
-ZEROIPC_API int zeroipc_map_validate(const zeroipc_map *map);
+ZEROIPC_API int zeroipc_map_validate(const zeroipc_memory *mem,
+				     const char *name);
 
 #ifdef __cplusplus
 }

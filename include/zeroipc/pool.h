@@ -174,19 +174,22 @@ ZEROIPC_API uint64_t zeroipc_pool_capacity(const zeroipc_pool *pool);
 ZEROIPC_API uint64_t zeroipc_pool_elem_size(const zeroipc_pool *pool);
 
 /**
- * Check the pool's shared bytes for consistency, for tools that inspect a
- * segment at rest: the header still matches what open validated, the free
- * list stays in range, has no cycle and holds only FREE objects, every state
- * word is FREE or ALLOCATED, and the in-use count lies between the number of
- * ALLOCATED objects and the number of objects off the free list.  Objects a
- * dead process leaked are consistent and not reported.
+ * Check pool `name` at rest, reading the element size from its header:
+ * header fields against the entry size as zeroipc_pool_open() checks them,
+ * the free list in range, without a cycle and holding only FREE objects,
+ * every state word FREE or ALLOCATED, and the in-use count between the
+ * number of ALLOCATED objects and the number of objects off the free list.
+ * Objects a dead process leaked are consistent and not reported.  Bounded
+ * by the capacity.  Run while other processes allocate or free, it may
+ * report a state that was only momentary.  Works on read-only mappings;
+ * changes nothing.
  *
- * Reads only, never writes; bounded by the capacity.  Run while other
- * processes allocate or free, it may report ZEROIPC_ECORRUPT for a state
- * that was only momentary.  Returns 0, ZEROIPC_EINVAL or ZEROIPC_ECORRUPT
- * (with the first inconsistency in zeroipc_last_error()).  Since 1.0.
+ * Returns 0; ZEROIPC_EINVAL; ZEROIPC_ENAME; ZEROIPC_ENOT_FOUND; or
+ * ZEROIPC_ECORRUPT with the first problem in zeroipc_last_error().
+ * Since 1.0.
  */
-ZEROIPC_API int zeroipc_pool_validate(const zeroipc_pool *pool);
+ZEROIPC_API int zeroipc_pool_validate(const zeroipc_memory *mem,
+				      const char *name);
 
 #ifdef __cplusplus
 }

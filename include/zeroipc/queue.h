@@ -31,13 +31,14 @@
  * zeroipc_queue_opts): a handle that promises to be the only producer (or
  * consumer) skips the compare-and-swap, keeps its position to itself and
  * stores tail (or head) only now and then, and a single producer that found
- * the queue full waits until a quarter of it is free before it pushes again,
- * so that both sides stop fighting over the same cache lines.  Breaking the
- * promise is detected when a handle finds a slot already used for a
- * position it has not reached (ZEROIPC_EPROTOCOL), but two producers that
- * race for the same slot are not always caught: keep the promise.  Opening a
- * queue repairs counters that such a handle left behind when its process
- * died before it could store them.
+ * the queue full waits until at least a quarter of it is free before it
+ * pushes again, so that both sides stop fighting over the same cache lines
+ * (and a waiting producer is woken once per quarter, not per pop).
+ * Breaking the promise is detected when a handle finds a slot already used
+ * for a position it has not reached (ZEROIPC_EPROTOCOL), but two producers
+ * that race for the same slot are not always caught: keep the promise.
+ * Opening a queue repairs counters that such a handle left behind when its
+ * process died before it could store them.
  *
  * Blocking calls sleep in the kernel on eventcounts kept in a companion table
  * entry named "<name>.wait", so a queue's name is at most
@@ -168,7 +169,8 @@ ZEROIPC_API int zeroipc_queue_validate(const zeroipc_memory *mem,
 /**
  * Push a copy of the elem_size bytes at `value` unless the queue is full.
  * Lock-free; never waits.  A single-producer handle that found the queue
- * full reports full until a quarter of the capacity is free again.
+ * full reports full until at least a quarter of the capacity is free
+ * again.
  *
  * Returns 0; ZEROIPC_EFULL; ZEROIPC_EPROTOCOL (another producer pushed at
  * a position a single-producer handle owns, or this handle found tail

@@ -22,8 +22,9 @@
  * publishes write_pos on every write, commit and bulk write.  The consumer
  * publishes read_pos lazily: once every "release batch" of elements (by
  * default a quarter of the capacity), when it finds the producer waiting
- * for space, before it sleeps, on zeroipc_ring_flush() and on close.  So the
- * producer may see up to a release batch fewer free slots than there are;
+ * for space, before it sleeps, and on zeroipc_ring_flush() (call it before
+ * zeroipc_ring_close()).  So the producer may see up to a release batch
+ * fewer free slots than there are;
  * a consumer that stops reading while the producer waits for space can
  * hold that space back until its next call.  Set release_batch to 1 in
  * zeroipc_ring_opts to publish on every read instead (slower).
@@ -35,6 +36,10 @@
  * sliced sleeps that also notice a peer from another zeroipc implementation
  * that never wakes anyone; every wait ends by its deadline with
  * ZEROIPC_ETIMEOUT, also when the peer died.
+ *
+ * ZEROIPC_EFULL and ZEROIPC_EEMPTY are the normal answers of a polling
+ * loop and record no detail message (zeroipc_last_error() may still show
+ * an older one); every other failure records one.
  *
  * Handles are process-local and must not outlive the memory handle they
  * were opened through.
@@ -123,8 +128,12 @@ ZEROIPC_API int zeroipc_ring_open(zeroipc_ring **out, zeroipc_memory *mem,
 				  unsigned role, const zeroipc_ring_opts *opts);
 
 /**
- * Release the handle (not the ring).  A consumer first publishes what it
- * has read.  Accepts NULL.  Since 1.0.
+ * Release the handle (not the ring).  Never touches the segment, so it is
+ * safe in any order with the memory handle's release.  A consumer should
+ * call zeroipc_ring_flush() first: elements it read but did not publish
+ * (up to a release batch) are otherwise read again by the next consumer,
+ * and their space stays unavailable to the producer until then.  Accepts
+ * NULL.  Since 1.0.
  */
 ZEROIPC_API void zeroipc_ring_close(zeroipc_ring *ring);
 
@@ -205,9 +214,9 @@ ZEROIPC_API int zeroipc_ring_commit(zeroipc_ring *ring, uint64_t count);
  * Consumer calls.  They need a handle with ZEROIPC_RING_CONSUMER (else
  * ZEROIPC_EINVAL).  Besides the codes listed, each may return
  * ZEROIPC_EPROTOCOL (read_pos was moved by another consumer: noticed when
- * this handle publishes read_pos or finds the ring empty, so the call may
- * have delivered its elements already) or ZEROIPC_ECORRUPT (write_pos is
- * behind read_pos or more than the capacity ahead of it).
+ * this handle publishes read_pos, so the call may have delivered its
+ * elements already) or ZEROIPC_ECORRUPT (write_pos is behind read_pos or
+ * more than the capacity ahead of it).
  */
 
 /**

@@ -117,11 +117,17 @@ ZEROIPC_API int zeroipc_set_next(void *key_out, const zeroipc_set *set,
 				 uint64_t *cursor);
 
 /**
- * Check the set's shared bytes for consistency at rest, as
- * zeroipc_map_validate().  Reads only.  Returns 0, ZEROIPC_EINVAL or
- * ZEROIPC_ECORRUPT.  Since 1.0.
+ * Check set `name` at rest, reading the key size from its header: the
+ * checks of zeroipc_map_validate(), plus a value size of 0.  Works on
+ * read-only mappings; changes nothing.
+ *
+ * Returns 0; ZEROIPC_EINVAL; ZEROIPC_ENAME; ZEROIPC_ENOT_FOUND;
+ * ZEROIPC_ESIZE_MISMATCH (the entry holds values: it is a map); or
+ * ZEROIPC_ECORRUPT with the first problem in zeroipc_last_error().
+ * Since 1.0.
  */
-ZEROIPC_API int zeroipc_set_validate(const zeroipc_set *set);
+ZEROIPC_API int zeroipc_set_validate(const zeroipc_memory *mem,
+				     const char *name);
 
 #ifdef __cplusplus
 }

@@ -130,7 +130,7 @@ static void reader(const char *name)
 	}
 	ic_expect(zeroipc_pool_in_use(pool) == 0, "in_use %llu at the end",
 		  (unsigned long long)zeroipc_pool_in_use(pool));
-	IC_OK(zeroipc_pool_validate(pool));
+	IC_OK(zeroipc_pool_validate(mem, "objs"));
 	zeroipc_array_close(published);
 	zeroipc_array_close(indices);
 	zeroipc_pool_close(pool);

@@ -176,6 +176,20 @@ def test_readonly_memory(mem: Memory) -> None:
         rpool.validate()
 
 
+def test_validate_checks_the_header_by_name(mem: Memory) -> None:
+    pool = Pool(mem, "v", 4, dtype=np.int64)
+    pool.validate()
+    cap = mem.region("v")[0:4].view(np.uint32)     # header: capacity
+    cap[0] = 5                          # disagrees with the entry size
+    with pytest.raises(zeroipc.Corrupt):
+        pool.validate()
+    cap[0] = 4
+    pool.validate()
+    pool.close()
+    with pytest.raises(ValueError, match="closed"):
+        pool.validate()
+
+
 def test_close_and_context_manager(mem: Memory) -> None:
     with Pool(mem, "objs", 2, dtype=np.int8) as pool:
         i = pool.allocate()

@@ -261,3 +261,37 @@ def test_producer_and_consumer_processes(mem: Memory, shm_name: str,
                 p.join()
     assert [p.exitcode for p in procs] == [0, 0]
     assert got.load(0) == count
+
+
+EXIT_SCRIPT = r"""
+import sys
+import numpy as np
+from zeroipc import Memory, Ring
+mem = Memory(sys.argv[1])
+ring = Ring(mem, "x", dtype=np.int64)
+got = ring.pop()
+# Module-level objects, a lambda and a class instance: at exit the garbage
+# collector tears these down in no particular order.
+keep = lambda: (ring, mem)
+print(int(got))
+"""
+
+
+def test_interpreter_exit_hands_back_reads_and_does_not_crash(
+        mem: Memory, shm_name: str) -> None:
+    import os
+    import subprocess
+    import sys
+    w = Ring(mem, "x", 16, dtype=np.int64)      # release batch 4
+    assert w.write(np.arange(10)) == 10
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+        + [p for p in [env.get("PYTHONPATH")] if p])
+    p = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, shm_name],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "0"
+    # The read was handed back at exit: the next consumer starts at 1.
+    r = Ring(mem, "x", dtype=np.int64)
+    assert r.pop() == 1

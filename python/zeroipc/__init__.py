@@ -23,14 +23,16 @@ from .array import Array
 from .errors import *  # noqa: F401,F403  (one class per C status)
 from .errors import ZeroIPCError
 from .errors import __all__ as _error_names
+from .map import Map
 from .memory import Entry, Memory, Table
 from .pool import Pool
 from .queue import Queue
 from .ring import Ring
+from .set import Set
 from .stack import Stack
 
 __all__ = ["Memory", "Table", "Entry", "Array", "Pool", "Queue", "Ring",
-           "Stack", "library_path", "library_version",
+           "Stack", "Map", "Set", "library_path", "library_version",
            "format_version"] + list(_error_names)
 
 

@@ -193,9 +193,11 @@ class Pool:
         check(lib.zeroipc_pool_free(self._handle(), self._index(index)))
 
     def validate(self) -> None:
-        """Check the pool's shared bytes; raise :class:`~zeroipc.Corrupt`
-        on an inconsistency.  Meant for a pool nobody is changing."""
-        check(lib.zeroipc_pool_validate(self._handle()))
+        """Check the pool's shared bytes at rest (by name, reading the
+        element size from its header); raise :class:`~zeroipc.Corrupt` on an
+        inconsistency.  Meant for a pool nobody is changing."""
+        self._handle()
+        check(lib.zeroipc_pool_validate(self._memh, _encode(self._name)))
 
     # -- object access ---------------------------------------------------
 

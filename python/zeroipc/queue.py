@@ -354,6 +354,10 @@ class Queue:
                                               total - done, wait)
             if status == _OK:
                 done += count[0]
+                if timeout is None:
+                    # One call fills every free slot in order; another
+                    # would only find the queue full.
+                    break
                 continue
             if status == _EFULL or status == _ETIMEOUT:
                 break
@@ -374,19 +378,15 @@ class Queue:
         out = np.empty(n, dtype=self._dtype)
         if n == 0:
             return out
-        base = ffi.cast("char *", ffi.from_buffer(out))
         count = ffi.new("size_t *")
-        size = self._itemsize
         wait = 0 if timeout is None else _timeout_ns(timeout)
-        done = 0
-        while done < n:
-            status = lib.zeroipc_queue_pop_n(base + done * size, count, h,
-                                             n - done, wait)
-            if status == _OK:
-                done += count[0]
-                wait = 0  # got some: only take what else is there
-                continue
-            if status == _EEMPTY or status == _ETIMEOUT:
-                break
-            check(status)
-        return out[:done] if done < n else out
+        # One call takes every published element in order (up to n).
+        status = lib.zeroipc_queue_pop_n(
+            ffi.cast("void *", ffi.from_buffer(out)), count, h, n, wait)
+        if status == _OK:
+            done = count[0]
+            return out[:done] if done < n else out
+        if status == _EEMPTY or status == _ETIMEOUT:
+            return out[:0]
+        check(status)
+        return out[:0]

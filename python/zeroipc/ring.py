@@ -3,8 +3,10 @@
 for streaming data between two processes."""
 from __future__ import annotations
 
+import atexit
 import math
 import time
+import weakref
 from typing import Any, Iterator
 
 import numpy as np
@@ -20,6 +22,22 @@ __all__ = ["Ring"]
 # Elements sit at 8-byte aligned offsets (format v2) with a stride of the
 # element size; the library promises no more than 8.
 _MAX_ALIGNMENT = 8
+
+# Open consumers, flushed when the interpreter exits: atexit handlers run
+# before module teardown, while every mapping is still there; handle
+# destructors run later, in no particular order, and never publish.
+_consumers: "weakref.WeakSet[Ring]" = weakref.WeakSet()
+
+
+def _flush_consumers_at_exit() -> None:
+    for ring in list(_consumers):
+        try:
+            ring.flush()
+        except Exception:  # noqa: BLE001 - exiting; nothing to report to
+            pass
+
+
+atexit.register(_flush_consumers_at_exit)
 
 _PRODUCER = int(lib.ZEROIPC_RING_PRODUCER)
 _CONSUMER = int(lib.ZEROIPC_RING_CONSUMER)
@@ -65,9 +83,13 @@ class Ring:
 
     The consumer hands freed space back to the producer in batches
     (`release_batch` elements, default a quarter of the capacity), when it
-    sees the producer waiting, before it sleeps, on :meth:`flush` and on
-    :meth:`close`.  ``len()`` is the number of unread elements (a
-    snapshot).  Iterating pops until the ring is empty.
+    sees the producer waiting, before it sleeps, on :meth:`flush`, on
+    :meth:`close` (also at the end of a ``with`` block) and when the
+    interpreter exits.  A consumer that is garbage-collected without
+    ``close()`` cannot hand back what it read (its mapping may already be
+    gone): the next consumer reads those elements (up to a release batch)
+    again.  ``len()`` is the number of unread elements (a snapshot).
+    Iterating pops until the ring is empty.
     """
 
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
@@ -141,10 +163,12 @@ class Ring:
 
     def close(self) -> None:
         """Release the handles (a consumer first hands back what it read).
-        The ring and its elements stay."""
+        The ring and its elements stay.  Idempotent."""
         r, self._r = self._r, None
         if r is not None:
+            # The mapping is alive: this object still holds the memory.
             lib.zeroipc_ring_flush(r)
+            _consumers.discard(self)
         self._w = None
         self._h = None
         self._closed = True
@@ -175,6 +199,7 @@ class Ring:
         if r is None:
             self._check_open()
             r = self._r = self._open_side(_CONSUMER)
+            _consumers.add(self)
         return r
 
     # -- description -----------------------------------------------------

@@ -173,12 +173,13 @@ static uint64_t map_u64(const char *fn, void *map)
 	return r;
 }
 
-static int map_validate(void *map)
+/* By name on the memory handle: validation needs no map handle. */
+static int map_validate(void *mem, const char *name)
 {
-	ffi_type *t[] = { &ffi_type_pointer };
-	void *v[] = { &map };
+	ffi_type *t[] = { &ffi_type_pointer, &ffi_type_pointer };
+	void *v[] = { &mem, &name };
 
-	return call_int("zeroipc_map_validate", 1, t, v);
+	return call_int("zeroipc_map_validate", 2, t, v);
 }
 
 static int memory_create(void **out, const char *name, uint64_t size)
@@ -275,8 +276,9 @@ int main(int argc, char **argv)
 	CHECK_RC(n, 19);
 	CHECK_RC(sum, 20 * 21 / 2 - 7);
 	CHECK_RC(cursor, 64);
-	CHECK_RC(map_validate(again), ST_OK);
-	CHECK_RC(map_validate(NULL), ST_EINVAL);
+	CHECK_RC(map_validate(mem, "prices"), ST_OK);
+	CHECK_RC(map_validate(NULL, "prices"), ST_EINVAL);
+	CHECK_RC(map_validate(mem, "nope"), ST_ENOT_FOUND);
 	CHECK_RC(map_k("zeroipc_map_contains", NULL, &key), ST_EINVAL);
 	CHECK_RC(map_u64("zeroipc_map_size", NULL), 0);
 

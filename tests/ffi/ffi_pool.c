@@ -20,6 +20,7 @@
 
 #define ST_OK 0
 #define ST_EINVAL (-1)
+#define ST_ENOT_FOUND (-4)
 #define ST_ESIZE_MISMATCH (-12)
 #define ST_ERANGE (-13)
 #define ST_EFULL (-15)
@@ -160,12 +161,13 @@ static uint64_t pool_u64(const char *name, void *pool)
 	return r;
 }
 
-static int pool_validate(void *pool)
+/* By name on the memory handle: validation needs no pool handle. */
+static int pool_validate(void *mem, const char *name)
 {
-	ffi_type *t[] = { &ffi_type_pointer };
-	void *v[] = { &pool };
+	ffi_type *t[] = { &ffi_type_pointer, &ffi_type_pointer };
+	void *v[] = { &mem, &name };
 
-	return call_int("zeroipc_pool_validate", 1, t, v);
+	return call_int("zeroipc_pool_validate", 2, t, v);
 }
 
 static int memory_create(void **out, const char *name, uint64_t size)
@@ -243,8 +245,9 @@ int main(int argc, char **argv)
 	CHECK_RC(pool_ptr(&p, pool, 1), ST_ENOT_ALLOCATED);
 	CHECK_RC(pool_try_allocate(&idx2, pool), ST_OK);
 	CHECK_RC(idx2, 1);
-	CHECK_RC(pool_validate(pool), ST_OK);
-	CHECK_RC(pool_validate(NULL), ST_EINVAL);
+	CHECK_RC(pool_validate(mem, "objs"), ST_OK);
+	CHECK_RC(pool_validate(NULL, "objs"), ST_EINVAL);
+	CHECK_RC(pool_validate(mem, "nope"), ST_ENOT_FOUND);
 	for (uint64_t i = 0; i < 3; i++)
 		CHECK_RC(pool_free(pool, i), ST_OK);
 	CHECK_RC(pool_u64("zeroipc_pool_in_use", pool), 0);

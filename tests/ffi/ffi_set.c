@@ -142,12 +142,13 @@ static uint64_t set_u64(const char *fn, void *set)
 	return r;
 }
 
-static int set_validate(void *set)
+/* By name on the memory handle: validation needs no set handle. */
+static int set_validate(void *mem, const char *name)
 {
-	ffi_type *t[] = { &ffi_type_pointer };
-	void *v[] = { &set };
+	ffi_type *t[] = { &ffi_type_pointer, &ffi_type_pointer };
+	void *v[] = { &mem, &name };
 
-	return call_int("zeroipc_set_validate", 1, t, v);
+	return call_int("zeroipc_set_validate", 2, t, v);
 }
 
 static int memory_create(void **out, const char *name, uint64_t size)
@@ -223,8 +224,9 @@ int main(int argc, char **argv)
 		n++;
 	}
 	CHECK_RC(n, 9);
-	CHECK_RC(set_validate(set), ST_OK);
-	CHECK_RC(set_validate(NULL), ST_EINVAL);
+	CHECK_RC(set_validate(mem, "names"), ST_OK);
+	CHECK_RC(set_validate(NULL, "names"), ST_EINVAL);
+	CHECK_RC(set_validate(mem, "nope"), ST_ENOT_FOUND);
 	CHECK_RC(set_k("zeroipc_set_insert", NULL, key), ST_EINVAL);
 	for (int i = 10; i < 40; i++) {
 		int rc;

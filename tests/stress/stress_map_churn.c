@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 				 "key %" PRIu64 ": bad value", k);
 		}
 	}
-	ZT_CHECK(zeroipc_map_validate(map) == 0, "mid validate: %s",
+	ZT_CHECK(zeroipc_map_validate(mem, "m") == 0, "mid validate: %s",
 		 zeroipc_last_error());
 	parent_release(&cfg.settle, cfg.procs);
 
@@ -391,7 +391,7 @@ int main(int argc, char **argv)
 	ZT_CHECK(zeroipc_map_size(map) == expect,
 		 "size %" PRIu64 ", expected %" PRIu64, zeroipc_map_size(map),
 		 expect);
-	ZT_CHECK(zeroipc_map_validate(map) == 0, "validate: %s",
+	ZT_CHECK(zeroipc_map_validate(mem, "m") == 0, "validate: %s",
 		 zeroipc_last_error());
 	zeroipc_map_close(map);
 	zeroipc_memory_close(mem);

@@ -114,10 +114,10 @@ static uint64_t t_size(struct table *t)
 	return t->set ? zeroipc_set_size(t->st) : zeroipc_map_size(t->map);
 }
 
-static int t_validate(struct table *t)
+static int t_validate(const struct table *t, const zeroipc_memory *mem)
 {
-	return t->set ? zeroipc_set_validate(t->st)
-		      : zeroipc_map_validate(t->map);
+	return t->set ? zeroipc_set_validate(mem, "t")
+		      : zeroipc_map_validate(mem, "t");
 }
 
 /* How many times key k is returned by iteration. */
@@ -273,7 +273,7 @@ static int run_case(const struct dead_case *c)
 			 t_size(&t));
 		break;
 	}
-	ZT_CHECK(t_validate(&t) == 0, "%s: validate: %s", c->name,
+	ZT_CHECK(t_validate(&t, mem) == 0, "%s: validate: %s", c->name,
 		 zeroipc_last_error());
 	exercise_other_keys(c, &t);
 
@@ -329,7 +329,7 @@ static int run_case(const struct dead_case *c)
 			 "%s: insert after the erase", c->name);
 		break;
 	}
-	ZT_CHECK(t_validate(&t) == 0, "%s: final validate: %s", c->name,
+	ZT_CHECK(t_validate(&t, mem) == 0, "%s: final validate: %s", c->name,
 		 zeroipc_last_error());
 	t_close(&t);
 	zeroipc_memory_close(mem);

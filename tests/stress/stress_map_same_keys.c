@@ -38,7 +38,7 @@ typedef zeroipc_set table_t;
 #define T_ERASE(t, k) zeroipc_set_erase(t, k)
 #define T_NEXT(k, v, t, c) ((void)(v), zeroipc_set_next(k, t, c))
 #define T_SIZE(t) zeroipc_set_size(t)
-#define T_VALIDATE(t) zeroipc_set_validate(t)
+#define T_VALIDATE(mem) zeroipc_set_validate(mem, "t")
 #define T_CLOSE(t) zeroipc_set_close(t)
 #define HAS_VALUES 0
 #else
@@ -50,7 +50,7 @@ typedef zeroipc_map table_t;
 #define T_ERASE(t, k) zeroipc_map_erase(t, k)
 #define T_NEXT(k, v, t, c) zeroipc_map_next(k, v, t, c)
 #define T_SIZE(t) zeroipc_map_size(t)
-#define T_VALIDATE(t) zeroipc_map_validate(t)
+#define T_VALIDATE(mem) zeroipc_map_validate(mem, "t")
 #define T_CLOSE(t) zeroipc_map_close(t)
 #define HAS_VALUES 1
 #endif
@@ -213,7 +213,8 @@ static int child(void *varg)
 	return sh->bad[me] != 0;
 }
 
-static void check_inserted(const struct config *cfg, table_t *t, unsigned r)
+static void check_inserted(const struct config *cfg, zeroipc_memory *mem,
+			   table_t *t, unsigned r)
 {
 	static unsigned char seen[MAX_KEYS];
 	uint64_t cursor = 0, k, v, n = 0;
@@ -244,14 +245,15 @@ static void check_inserted(const struct config *cfg, table_t *t, unsigned r)
 	ZT_CHECK(n == cfg->keys, "round %u: %" PRIu64 " keys iterated", r, n);
 	ZT_CHECK(T_SIZE(t) == cfg->keys, "round %u: size %" PRIu64, r,
 		 T_SIZE(t));
-	ZT_CHECK(T_VALIDATE(t) == 0, "round %u: validate: %s", r,
+	ZT_CHECK(T_VALIDATE(mem) == 0, "round %u: validate: %s", r,
 		 zeroipc_last_error());
 	for (j = 0; j < cfg->keys; j++)
 		cfg->sh->wins[cfg->sh->winner[j] % MAX_PROCS]++;
 	memset(cfg->sh->inserted, 0, sizeof(cfg->sh->inserted));
 }
 
-static void check_erased(const struct config *cfg, table_t *t, unsigned r)
+static void check_erased(const struct config *cfg, zeroipc_memory *mem,
+			 table_t *t, unsigned r)
 {
 	uint64_t cursor = 0, k, v;
 
@@ -262,7 +264,7 @@ static void check_erased(const struct config *cfg, table_t *t, unsigned r)
 		 "round %u: entries left after erasing", r);
 	ZT_CHECK(T_SIZE(t) == 0, "round %u: size %" PRIu64 " after erasing",
 		 r, T_SIZE(t));
-	ZT_CHECK(T_VALIDATE(t) == 0, "round %u: validate: %s", r,
+	ZT_CHECK(T_VALIDATE(mem) == 0, "round %u: validate: %s", r,
 		 zeroipc_last_error());
 	memset(cfg->sh->erased, 0, sizeof(cfg->sh->erased));
 }
@@ -314,15 +316,15 @@ int main(int argc, char **argv)
 		if (parent_collect(&cfg.bar, cfg.procs) != 0)
 			break;
 		if (r > 0)
-			check_erased(&cfg, t, r - 1);
+			check_erased(&cfg, mem, t, r - 1);
 		parent_release(&cfg.bar, cfg.procs);
 		if (parent_collect(&cfg.bar, cfg.procs) != 0)
 			break;
-		check_inserted(&cfg, t, r);
+		check_inserted(&cfg, mem, t, r);
 		parent_release(&cfg.bar, cfg.procs);
 	}
 	if (parent_collect(&cfg.bar, cfg.procs) == 0)
-		check_erased(&cfg, t, cfg.rounds - 1);
+		check_erased(&cfg, mem, t, cfg.rounds - 1);
 	parent_release(&cfg.bar, cfg.procs);
 	for (unsigned i = 0; i < cfg.procs; i++) {
 		rc = zt_wait(pids[i]);

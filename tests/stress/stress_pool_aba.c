@@ -90,7 +90,8 @@ static int finish(pid_t pid, unsigned *stops)
 	return code;
 }
 
-static int aba_on_allocate(zeroipc_pool *pool, const char *seg)
+static int aba_on_allocate(zeroipc_memory *mem, zeroipc_pool *pool,
+			   const char *seg)
 {
 	struct child_arg arg = { seg, "pool.allocate.before_cas", -1 };
 	uint64_t a, b, c, d, x;
@@ -107,17 +108,18 @@ static int aba_on_allocate(zeroipc_pool *pool, const char *seg)
 	CHECK(code == 0); /* the child got object 0 */
 	CHECK(stops == 2); /* its first CAS failed on the tag */
 	CHECK(zeroipc_pool_in_use(pool) == 2);
-	CHECK(zeroipc_pool_validate(pool) == 0);
+	CHECK(zeroipc_pool_validate(mem, "objs") == 0);
 	CHECK(zeroipc_pool_try_allocate(&c, pool) == 0 && c == 2);
 	CHECK(zeroipc_pool_try_allocate(&d, pool) == 0 && d == 3);
 	CHECK(zeroipc_pool_try_allocate(&x, pool) == ZEROIPC_EFULL);
 	for (uint64_t i = 0; i < 4; i++)
 		CHECK(zeroipc_pool_free(pool, i) == 0);
-	CHECK(zeroipc_pool_validate(pool) == 0);
+	CHECK(zeroipc_pool_validate(mem, "objs") == 0);
 	return 0;
 }
 
-static int retry_on_free(zeroipc_pool *pool, const char *seg)
+static int retry_on_free(zeroipc_memory *mem, zeroipc_pool *pool,
+			 const char *seg)
 {
 	struct child_arg arg = { seg, "pool.free.before_cas", 0 };
 	uint64_t a, b, x;
@@ -137,7 +139,7 @@ static int retry_on_free(zeroipc_pool *pool, const char *seg)
 	code = finish(pid, &stops);
 	CHECK(code == 0);
 	CHECK(stops == 2); /* the push retried after the head moved */
-	CHECK(zeroipc_pool_validate(pool) == 0);
+	CHECK(zeroipc_pool_validate(mem, "objs") == 0);
 	CHECK(zeroipc_pool_in_use(pool) == 1);
 	/* Objects 3, 1, 0 free, 2 held: each comes out exactly once. */
 	seen[2] = 1;
@@ -167,9 +169,9 @@ int main(void)
 		fprintf(stderr, "setup: %s\n", zeroipc_last_error());
 		return 1;
 	}
-	failed = aba_on_allocate(pool, seg);
+	failed = aba_on_allocate(mem, pool, seg);
 	if (!failed)
-		failed = retry_on_free(pool, seg);
+		failed = retry_on_free(mem, pool, seg);
 	if (!failed)
 		printf("tagged head: stale CAS refused, retries correct\n");
 	zeroipc_pool_close(pool);

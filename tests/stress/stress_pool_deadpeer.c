@@ -132,7 +132,7 @@ static int run_case(const struct dead_case *c)
 			CHECK(zeroipc_pool_free(pool, held[i]) == 0);
 	}
 
-	CHECK(zeroipc_pool_validate(pool) == 0);
+	CHECK(zeroipc_pool_validate(mem, "objs") == 0);
 	CHECK(zeroipc_pool_in_use(pool) <= c->leaked);
 	for (;;) {
 		int rc = zeroipc_pool_try_allocate(&idx, pool);
@@ -145,14 +145,14 @@ static int run_case(const struct dead_case *c)
 		held[got++] = idx;
 	}
 	CHECK(got == CAP - c->leaked);
-	CHECK(zeroipc_pool_validate(pool) == 0);
+	CHECK(zeroipc_pool_validate(mem, "objs") == 0);
 	/* Nobody will ever free the leaked object: a bounded wait ends. */
 	CHECK(zeroipc_pool_allocate(&idx, pool, 20 * 1000000LL) ==
 	      ZEROIPC_ETIMEOUT);
 	for (unsigned i = 0; i < got; i++)
 		CHECK(zeroipc_pool_free(pool, held[i]) == 0);
 	CHECK(zeroipc_pool_in_use(pool) <= c->leaked);
-	CHECK(zeroipc_pool_validate(pool) == 0);
+	CHECK(zeroipc_pool_validate(mem, "objs") == 0);
 	/* And once more: the survivors circulate normally. */
 	for (unsigned i = 0; i < got; i++)
 		CHECK(zeroipc_pool_try_allocate(&idx, pool) == 0);

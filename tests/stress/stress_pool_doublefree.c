@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 			failed = 1;
 		}
 		if (zeroipc_pool_in_use(pool) != 0 ||
-		    zeroipc_pool_validate(pool) != 0) {
+		    zeroipc_pool_validate(mem, "objs") != 0) {
 			fprintf(stderr, "round %u: in_use %" PRIu64 ", %s\n", r,
 				zeroipc_pool_in_use(pool),
 				zeroipc_last_error());

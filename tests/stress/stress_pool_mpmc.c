@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 			zeroipc_pool_in_use(pool));
 		failed = 1;
 	}
-	if (zeroipc_pool_validate(pool) != 0) {
+	if (zeroipc_pool_validate(mem, "objs") != 0) {
 		fprintf(stderr, "validate: %s\n", zeroipc_last_error());
 		failed = 1;
 	}

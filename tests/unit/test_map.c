@@ -141,7 +141,7 @@ static void test_map_create_open_and_getters(void **state)
 	assert_int_equal(zeroipc_map_key_size(map), 8);
 	assert_int_equal(zeroipc_map_value_size(map), 8);
 	assert_int_equal(zeroipc_map_size(map), 0);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 
 	/* A second mapping at another address sees the same entries. */
 	assert_ok(zeroipc_memory_open(&other, name, 0));
@@ -181,6 +181,7 @@ static void test_map_rejects_bad_arguments(void **state)
 	zeroipc_memory *mem;
 	zeroipc_map *map = NULL, *bad = (void *)1;
 	uint64_t k = 1, v = 2, cursor = 0;
+	uint64_t too_many_slots = (uint64_t)ZEROIPC_MAP_MAX_CAPACITY + 1;
 	char name[128];
 
 	(void)state;
@@ -195,8 +196,7 @@ static void test_map_rejects_bad_arguments(void **state)
 	assert_fails_with(zeroipc_map_create(&bad, mem, "m", 8, 8, 0),
 			  ZEROIPC_EINVAL);
 	assert_fails_with(zeroipc_map_create(&bad, mem, "m", 8, 8,
-					     (uint64_t)ZEROIPC_MAP_MAX_CAPACITY +
-						     1),
+					     too_many_slots),
 			  ZEROIPC_EINVAL);
 	assert_fails_with(zeroipc_map_create(&bad, mem, "m", 1ull << 32, 8, 8),
 			  ZEROIPC_EINVAL);
@@ -225,7 +225,10 @@ static void test_map_rejects_bad_arguments(void **state)
 	assert_fails_with(zeroipc_map_next(&k, &v, NULL, &cursor),
 			  ZEROIPC_EINVAL);
 	assert_fails_with(zeroipc_map_set_timeout(NULL, 0), ZEROIPC_EINVAL);
-	assert_fails_with(zeroipc_map_validate(NULL), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_map_validate(NULL, "m"), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_map_validate(mem, NULL), ZEROIPC_ENAME);
+	assert_fails_with(zeroipc_map_validate(mem, "nope"),
+			  ZEROIPC_ENOT_FOUND);
 	assert_fails_with(zeroipc_map_open(&bad, mem, "m", 0, 8),
 			  ZEROIPC_EINVAL);
 	assert_fails_with(zeroipc_map_open(&bad, mem, "nope", 8, 8),
@@ -305,6 +308,14 @@ static void test_map_hash_is_fnv1a_folded(void **state)
 	assert_int_equal(fnv1a64("a", 1), 0xaf63dc4c8601ec8cull);
 	assert_int_equal(fnv1a64("foobar", 6), 0x85944171f73967e8ull);
 
+	/* The specification's worked example: 8-byte key 42. */
+	{
+		uint64_t k42 = 42;
+
+		assert_int_equal(fnv1a64(&k42, 8), 0xff3add6b3789daefull);
+		assert_int_equal(home_slot(&k42, 8, 1024), 900);
+	}
+
 	/* And the library puts keys where the specification says: with a
 	 * large table few collide, so most land exactly on their home. */
 	mem = zt_create(name, sizeof(name), "map-hash", SEG_SIZE, 0);
@@ -325,6 +336,18 @@ static void test_map_hash_is_fnv1a_folded(void **state)
 						     7,
 					     S_EMPTY);
 		}
+	}
+	{
+		zeroipc_map *big = NULL;
+		uint64_t k42 = 42, v = 1;
+		unsigned char *b;
+
+		assert_ok(zeroipc_map_create(&big, mem, "h8", 8, 8, 1024));
+		assert_ok(zeroipc_map_insert(big, &k42, &v));
+		b = entry_base(mem, "h8", NULL);
+		assert_int_equal(rd64(b, slot_off(900, 8, 8)), CTL(3, S_FULL));
+		assert_int_equal(rd64(b, slot_off(900, 8, 8) + 8), 42);
+		zeroipc_map_close(big);
 	}
 	/* Keys differing only in a high bit of a byte get different homes
 	 * thanks to the fold (FNV-1a's low bits would not see the bit). */
@@ -372,7 +395,7 @@ static void test_map_insert_find_erase(void **state)
 		assert_int_equal(zeroipc_map_contains(map, &k), (int)(k & 1));
 	k = 4;
 	assert_fails_with(zeroipc_map_erase(map, &k), ZEROIPC_ENOT_FOUND);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }
@@ -436,7 +459,7 @@ static void test_map_full_returns_efull_until_an_erase(void **state)
 	assert_int_equal(zeroipc_map_size(map), CAP);
 	k = 3;
 	assert_int_equal(zeroipc_map_contains(map, &k), 0);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }
@@ -485,7 +508,7 @@ static void test_map_insert_scans_past_tombstones(void **state)
 	v = 7;
 	assert_ok(zeroipc_map_insert(map, &keys[1], &v));
 	assert_int_equal(rd64(base, slot_off(home, 8, 8)) & 7, S_FULL);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }
@@ -597,6 +620,8 @@ static void test_map_value_size_zero_works_as_a_set(void **state)
 	assert_int_equal(zeroipc_map_size(map), 1);
 	assert_ok(zeroipc_set_open(&set, mem, "keys", 4));
 	assert_int_equal(zeroipc_set_contains(set, &k), 1);
+	assert_ok(zeroipc_map_validate(mem, "keys"));
+	assert_ok(zeroipc_set_validate(mem, "keys"));
 	zeroipc_set_close(set);
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
@@ -623,12 +648,17 @@ static void test_map_open_with_wrong_sizes_is_size_mismatch(void **state)
 	assert_fails_with(zeroipc_set_open(&set, mem, "m", 8),
 			  ZEROIPC_ESIZE_MISMATCH);
 	assert_null(set);
+	assert_ok(zeroipc_map_validate(mem, "m"));
+	assert_fails_with(zeroipc_set_validate(mem, "m"),
+			  ZEROIPC_ESIZE_MISMATCH);
 	/* Not a map at all: an Array entry too small for the header. */
 	{
 		zeroipc_array *arr = NULL;
 
 		assert_ok(zeroipc_array_create(&arr, mem, "arr", 4, 2));
 		assert_fails_with(zeroipc_map_open(&bad, mem, "arr", 8, 16),
+				  ZEROIPC_ECORRUPT);
+		assert_fails_with(zeroipc_map_validate(mem, "arr"),
 				  ZEROIPC_ECORRUPT);
 		zeroipc_array_close(arr);
 	}
@@ -653,7 +683,7 @@ static void test_map_readonly_handle_reads_only(void **state)
 	assert_int_equal(got, 11);
 	assert_int_equal(zeroipc_map_contains(rmap, &k), 1);
 	assert_ok(zeroipc_map_next(&k, &got, rmap, &cursor));
-	assert_ok(zeroipc_map_validate(rmap));
+	assert_ok(zeroipc_map_validate(ro, "m"));
 	k = 2;
 	assert_fails_with(zeroipc_map_insert(rmap, &k, &v), ZEROIPC_EREADONLY);
 	assert_fails_with(zeroipc_map_insert_or_update(rmap, &k, &v),
@@ -691,7 +721,7 @@ static void test_map_finishes_an_orphaned_insert(void **state)
 	wr64(slot, 16, v);
 	wr32(base, M_SIZE, 1);
 	wr64(slot, 0, CTL(2, S_INSERTING));
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	/* Not present until decided; contains decides it. */
 	assert_int_equal(zeroipc_map_contains(map, &keys[0]), 1);
 	assert_int_equal(rd64(slot, 0), CTL(3, S_FULL));
@@ -700,7 +730,7 @@ static void test_map_finishes_an_orphaned_insert(void **state)
 	assert_int_equal(zeroipc_map_size(map), 1);
 	assert_fails_with(zeroipc_map_insert(map, &keys[0], &v),
 			  ZEROIPC_EEXISTS);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }
@@ -738,7 +768,7 @@ static void test_map_orphaned_twins_resolve_to_one(void **state)
 	assert_int_equal(rd64(first, 0), CTL(3, S_FULL));
 	/* The later twin was made to yield; its dead owner never frees it. */
 	assert_int_equal(rd64(second, 0) & 7, S_RETIRING);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	while (zeroipc_map_next(&k, &v, map, &cursor) == 0) {
 		assert_int_equal(k, keys[0]);
 		n++;
@@ -772,7 +802,7 @@ static void test_map_skips_a_dead_claim(void **state)
 	assert_fails_with(zeroipc_map_insert(map, &k, &v), ZEROIPC_EFULL);
 	for (k = 0; k < CAP - 1; k++)
 		assert_int_equal(zeroipc_map_contains(map, &k), 1);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }
@@ -825,7 +855,7 @@ static void test_map_locked_value_times_out(void **state)
 	assert_ok(zeroipc_map_insert(map, &k, &v));
 	assert_ok(zeroipc_map_find(&got, map, &k));
 	assert_ok(zeroipc_map_erase(map, &k));
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	/* Unlocked again (the writer finished after all): all works. */
 	wr64(slot, 0, CTL(5, S_FULL));
 	assert_ok(zeroipc_map_find(&got, map, &keys[0]));
@@ -890,11 +920,16 @@ static void test_map_hostile_headers_are_rejected(void **state)
 		assert_fails_with(zeroipc_map_open(&map, mem, "m", 8, 8),
 				  cases[i].status);
 		assert_null(map);
+		/* Validation states no sizes: a header the opener finds
+		 * corrupt is corrupt for it too. */
+		if (cases[i].status == ZEROIPC_ECORRUPT)
+			assert_fails_with(zeroipc_map_validate(mem, "m"),
+					  ZEROIPC_ECORRUPT);
 		wr32(base, cases[i].off, saved);
 	}
 	/* Restored, it opens. */
 	assert_ok(zeroipc_map_open(&map, mem, "m", 8, 8));
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }
@@ -920,6 +955,7 @@ static void test_map_entry_size_mismatch_is_corrupt(void **state)
 	assert_fails_with(zeroipc_map_open(&map, mem, "m", 8, 8),
 			  ZEROIPC_ECORRUPT);
 	assert_null(map);
+	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	zt_destroy(mem, name);
 }
 
@@ -941,7 +977,7 @@ static void test_map_scribbles_after_open_stay_in_bounds(void **state)
 	wr32(base, M_CAPACITY, 0x80000000u);
 	wr32(base, M_SLOT_SIZE, 0xFFFFFFF8u);
 	wr32(base, M_SIZE, 0xFFFFFFF0u);
-	assert_fails_with(zeroipc_map_validate(map), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	assert_int_equal(zeroipc_map_size(map), 16); /* clamped */
 	for (k = 0; k < 40; k++) {
 		v = k;
@@ -954,13 +990,13 @@ static void test_map_scribbles_after_open_stay_in_bounds(void **state)
 	wr32(base, M_CAPACITY, 16);
 	wr32(base, M_SLOT_SIZE, 24);
 	wr32(base, M_SIZE, 16);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 
 	/* Slot states that do not exist: skipped by operations, reported by
 	 * validate. */
 	for (int i = 0; i < 16; i++)
 		wr64(base, slot_off(i, 8, 8), CTL(9, 7));
-	assert_fails_with(zeroipc_map_validate(map), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	k = 1;
 	assert_int_equal(zeroipc_map_contains(map, &k), 0);
 	assert_fails_with(zeroipc_map_insert(map, &k, &v), ZEROIPC_EFULL);
@@ -990,24 +1026,24 @@ static void test_map_validate_finds_duplicates_and_lost_keys(void **state)
 	assert_ok(zeroipc_map_insert(map, &keys[1], &v));
 	a = base + slot_off(home, 8, 8);
 	b = base + slot_off((home + 1) & (CAP - 1), 8, 8);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 
 	/* The same key twice. */
 	wr64(b, 8, keys[0]);
-	assert_fails_with(zeroipc_map_validate(map), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	wr64(b, 8, keys[1]);
 	/* A key cut off from its home by an EMPTY slot. */
 	wr64(a, 0, CTL(0, S_EMPTY));
 	wr32(base, M_SIZE, 1);
-	assert_fails_with(zeroipc_map_validate(map), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	wr64(a, 0, CTL(3, S_FULL));
 	/* Counts: size below the entries present, above the slots used. */
 	wr32(base, M_SIZE, 1);
-	assert_fails_with(zeroipc_map_validate(map), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	wr32(base, M_SIZE, 3);
-	assert_fails_with(zeroipc_map_validate(map), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	wr32(base, M_SIZE, 2);
-	assert_ok(zeroipc_map_validate(map));
+	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }

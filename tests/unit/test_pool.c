@@ -99,7 +99,7 @@ static void test_pool_create_and_open(void **state)
 	assert_int_equal(zeroipc_pool_capacity(pool), 10);
 	assert_int_equal(zeroipc_pool_elem_size(pool), 16);
 	assert_int_equal(zeroipc_pool_in_use(pool), 0);
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "objs"));
 	assert_ok(zeroipc_table_find(&e, mem, "objs"));
 	assert_int_equal(e.size, pool_entry_size(10, 16));
 
@@ -204,13 +204,13 @@ static void test_pool_allocate_until_full(void **state)
 	assert_fails_with(zeroipc_pool_allocate(&idx, pool, 2000000),
 			  ZEROIPC_ETIMEOUT);
 	assert_int_equal(zeroipc_pool_in_use(pool), CAP);
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 
 	/* Everything back, then everything allocatable again exactly once. */
 	for (uint64_t i = 0; i < CAP; i++)
 		assert_ok(zeroipc_pool_free(pool, i));
 	assert_int_equal(zeroipc_pool_in_use(pool), 0);
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 	seen = 0;
 	for (int i = 0; i < CAP; i++) {
 		assert_ok(zeroipc_pool_allocate(&idx, pool, 0));
@@ -251,7 +251,7 @@ static void test_pool_free_then_reuse_keeps_bytes(void **state)
 	assert_ok(zeroipc_pool_free(pool, a));
 	assert_ok(zeroipc_pool_free(pool, c));
 	assert_int_equal(zeroipc_pool_in_use(pool), 0);
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 	zeroipc_pool_close(pool);
 	zt_destroy(mem, name);
 }
@@ -284,7 +284,7 @@ static void test_pool_bad_frees_are_reported(void **state)
 	assert_fails_with(zeroipc_pool_free(pool, ((uint64_t)1 << 32) + 1),
 			  ZEROIPC_ERANGE);
 	assert_fails_with(zeroipc_pool_free(NULL, 0), ZEROIPC_EINVAL);
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 	/* The pool still hands out each object exactly once. */
 	for (uint64_t want = 0; want < 4; want++) {
 		assert_ok(zeroipc_pool_try_allocate(&idx, pool));
@@ -454,6 +454,12 @@ static void test_pool_open_rejects_hostile_header(void **state)
 		assert_status(rc, c->status);
 		assert_null(pool);
 		assert_true(zeroipc_last_error()[0] != '\0');
+		/* Validation states no element size, so a header whose size
+		 * disagrees with its entry is corrupt, not another type. */
+		rc = zeroipc_pool_validate(mem, "p");
+		if (rc != ZEROIPC_ECORRUPT)
+			print_error("validate, case '%s'\n", c->what);
+		assert_fails_with(rc, ZEROIPC_ECORRUPT);
 		zt_destroy(mem, name);
 	}
 }
@@ -484,6 +490,8 @@ static void test_pool_open_rejects_wrong_entry_size(void **state)
 		assert_fails_with(zeroipc_pool_open(&pool, mem, names[i], 8),
 				  ZEROIPC_ECORRUPT);
 		assert_null(pool);
+		assert_fails_with(zeroipc_pool_validate(mem, names[i]),
+				  ZEROIPC_ECORRUPT);
 	}
 	zt_destroy(mem, name);
 }
@@ -507,7 +515,7 @@ static void test_pool_scribbled_header_after_open_stays_in_bounds(void **state)
 	wr32(base, P_ELEM_SIZE, 4096);
 	assert_int_equal(zeroipc_pool_capacity(pool), CAP);
 	assert_int_equal(zeroipc_pool_elem_size(pool), 8);
-	assert_fails_with(zeroipc_pool_validate(pool), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_free(pool, CAP), ZEROIPC_ERANGE);
 	for (int i = 0; i < CAP; i++) {
 		void *p = NULL;
@@ -546,19 +554,19 @@ static void test_pool_corrupt_free_list_is_detected(void **state)
 	wr32(base, P_NEXT + 4 * 1, 1000000);
 	assert_ok(zeroipc_pool_try_allocate(&a, pool));
 	assert_int_equal(a, 0);
-	assert_fails_with(zeroipc_pool_validate(pool), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_try_allocate(&x, pool),
 			  ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_allocate(&x, pool, 1000000),
 			  ZEROIPC_ECORRUPT);
 	wr32(base, P_NEXT + 4 * 1, 2); /* repair */
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 
 	/* A cycle 2 -> 3 -> 2: the pool hands out 1, 2, 3 once each and then
 	 * finds allocated object 2 on the list instead of handing it out a
 	 * second time. */
 	wr32(base, P_NEXT + 4 * 3, 2);
-	assert_fails_with(zeroipc_pool_validate(pool), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	assert_ok(zeroipc_pool_try_allocate(&b, pool));
 	assert_ok(zeroipc_pool_try_allocate(&c, pool));
 	assert_ok(zeroipc_pool_try_allocate(&d, pool));
@@ -573,7 +581,7 @@ static void test_pool_corrupt_free_list_is_detected(void **state)
 	wr32(base, state_off(CAP) + 4 * 1, 7);
 	assert_fails_with(zeroipc_pool_free(pool, 1), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_ptr(&p, pool, 1), ZEROIPC_ECORRUPT);
-	assert_fails_with(zeroipc_pool_validate(pool), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 
 	/* A head scribbled out of range after open. */
 	wr32(base, state_off(CAP) + 4 * 1, 1);
@@ -599,22 +607,26 @@ static void test_pool_validate_checks_counts(void **state)
 	assert_ok(zeroipc_pool_create(&pool, mem, "p", 8, CAP));
 	base = pool_base(mem, "p");
 	assert_ok(zeroipc_pool_try_allocate(&idx, pool));
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 	/* in_use below the ALLOCATED count. */
 	wr32(base, P_IN_USE, 0);
-	assert_fails_with(zeroipc_pool_validate(pool), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	/* One above, as a process that died between counting and marking
 	 * leaves it: consistent. */
 	wr32(base, P_IN_USE, 2);
-	assert_fails_with(zeroipc_pool_validate(pool), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	/* ... only if that object is off the list too: take object 1 off the
 	 * list by hand, as the dead process would have. */
 	wr64(base, P_HEAD, ((uint64_t)9 << 32) | 2);
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 	/* An allocated object on the free list. */
 	wr64(base, P_HEAD, ((uint64_t)10 << 32) | 0);
-	assert_fails_with(zeroipc_pool_validate(pool), ZEROIPC_ECORRUPT);
-	assert_fails_with(zeroipc_pool_validate(NULL), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
+	assert_fails_with(zeroipc_pool_validate(NULL, "p"), ZEROIPC_EINVAL);
+	assert_fails_with(zeroipc_pool_validate(mem, NULL), ZEROIPC_ENAME);
+	assert_fails_with(zeroipc_pool_validate(mem, ""), ZEROIPC_ENAME);
+	assert_fails_with(zeroipc_pool_validate(mem, "nope"),
+			  ZEROIPC_ENOT_FOUND);
 	zeroipc_pool_close(pool);
 	zt_destroy(mem, name);
 }
@@ -643,7 +655,7 @@ static void test_pool_readonly_handle_reads_only(void **state)
 	assert_fails_with(zeroipc_pool_allocate(&x, rpool, -1),
 			  ZEROIPC_EREADONLY);
 	assert_fails_with(zeroipc_pool_free(rpool, idx), ZEROIPC_EREADONLY);
-	assert_ok(zeroipc_pool_validate(rpool));
+	assert_ok(zeroipc_pool_validate(ro, "p"));
 	zeroipc_pool_close(rpool);
 	assert_fails_with(zeroipc_pool_create(&rpool, ro, "q", 8, 4),
 			  ZEROIPC_EREADONLY);
@@ -708,7 +720,7 @@ static void test_pool_allocate_waits_for_free_in_other_process(void **state)
 	assert_ok(zeroipc_pool_free(pool, 1));
 	assert_int_equal(zt_wait(pid), 1);
 	assert_int_equal(zeroipc_pool_in_use(pool), CAP);
-	assert_ok(zeroipc_pool_validate(pool));
+	assert_ok(zeroipc_pool_validate(mem, "p"));
 	zeroipc_pool_close(pool);
 	zt_destroy(mem, name);
 }

@@ -131,9 +131,9 @@ static void test_queue_create_open_and_layout(void **state)
 	for (uint32_t i = 0; i < 8; i++)
 		assert_int_equal(*raw_seq(&r, i), i);
 
-	/* The companion (two eventcounts) exists and came first. */
+	/* The companion (three eventcounts) exists and came first. */
 	assert_ok(zeroipc_table_find(&w, mem, "odd.wait"));
-	assert_int_equal(w.size, 16);
+	assert_int_equal(w.size, 24);
 	assert_true(w.offset < r.offset);
 	assert_ok(zeroipc_table_find(&e, mem, "odd"));
 
@@ -535,6 +535,76 @@ static void test_queue_single_producer_waits_for_a_quarter(void **state)
 	zeroipc_queue_close(c);
 	zeroipc_queue_close(p);
 	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zt_destroy(mem, name);
+}
+
+struct sp_child_arg {
+	const char *seg;
+	int ready_fd;
+};
+
+/* Child: fill the queue as its single producer, then block in a push. */
+static int sp_blocked_child(void *p)
+{
+	const struct sp_child_arg *a = p;
+	zeroipc_queue_opts sp = opts_with(ZEROIPC_QUEUE_SINGLE_PRODUCER);
+	zeroipc_memory *mem = NULL;
+	zeroipc_queue *q = NULL;
+	uint32_t v;
+	char c = 'r';
+
+	if (zeroipc_memory_open(&mem, a->seg, 0) != 0 ||
+	    zeroipc_queue_open(&q, mem, "q", 4, &sp) != 0)
+		return 10;
+	for (v = 0; v < 16; v++)
+		if (zeroipc_queue_try_push(q, &v) != 0)
+			return 11;
+	if (zeroipc_queue_try_push(q, &v) != ZEROIPC_EFULL)
+		return 12;
+	if (write(a->ready_fd, &c, 1) != 1)
+		return 13;
+	v = 99;
+	if (zeroipc_queue_push(q, &v, 10LL * 1000000000LL) != 0)
+		return 14;
+	zeroipc_queue_close(q);
+	return 0;
+}
+
+static void test_queue_single_producer_woken_after_a_quarter(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *c = NULL;
+	struct sp_child_arg a;
+	uint32_t v, expect = 0;
+	int fds[2];
+	char name[128], ch;
+	pid_t pid;
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-sp-wake", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&c, mem, "q", 4, 16, NULL));
+	assert_int_equal(pipe(fds), 0);
+	a.seg = name;
+	a.ready_fd = fds[1];
+	pid = zt_fork(sp_blocked_child, &a);
+	assert_int_equal(read(fds[0], &ch, 1), 1);
+	/* Popping one quarter releases the last slot of a block: the
+	 * producer, asleep on the quarter eventcount, pushes. */
+	for (int i = 0; i < 4; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, c));
+		assert_int_equal(v, expect++);
+	}
+	assert_int_equal(zt_wait(pid), 0);
+	while (expect < 16) {
+		assert_ok(zeroipc_queue_try_pop(&v, c));
+		assert_int_equal(v, expect++);
+	}
+	assert_ok(zeroipc_queue_try_pop(&v, c));
+	assert_int_equal(v, 99);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	close(fds[0]);
+	close(fds[1]);
+	zeroipc_queue_close(c);
 	zt_destroy(mem, name);
 }
 
@@ -1070,7 +1140,7 @@ static void test_queue_open_foreign_queue(void **state)
 		snprintf(wait_name, sizeof(wait_name), "%s.wait", qn);
 		if (k == 0) {
 			assert_ok(zeroipc_table_find(&e, mem, wait_name));
-			assert_int_equal(e.size, 16);
+			assert_int_equal(e.size, 24);
 		}
 		v = 0;
 		assert_ok(zeroipc_queue_pop(&v, q, SHORT_NS));
@@ -1241,6 +1311,8 @@ int main(void)
 			test_queue_blocking_calls_wake_across_processes),
 		cmocka_unit_test(
 			test_queue_single_producer_waits_for_a_quarter),
+		cmocka_unit_test(
+			test_queue_single_producer_woken_after_a_quarter),
 		cmocka_unit_test(
 			test_queue_single_mode_stores_counters_lazily),
 		cmocka_unit_test(test_queue_second_producer_breaks_promise),
