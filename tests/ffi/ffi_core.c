@@ -1,68 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ffi_core.c - drive the core of libzeroipc the way a foreign language does:
- * dlopen the shared object, resolve each symbol at its version node with
- * dlvsym, and call it through libffi with raw argument types.
+ * ffi_core.c - drive the core of libzeroipc the way a foreign language does
+ * (ffi_harness.h: dlopen, dlvsym at the version node, libffi with raw
+ * argument types): status and version calls, memory, table and array.
+ * It also holds the version script to account: every name the map exports
+ * resolves at its node, and every symbol called here is in the map.
  *
- * Nothing from src/ or include/ is used: this file knows only what a
- * binding author would write down from the documentation.  The status
- * numbers below are ABI (frozen in common.h) and appear as literals on
- * purpose; the struct layouts are spelled as byte offsets for the same
- * reason.
+ * The struct layouts are spelled as byte offsets, as a binding author
+ * would write them down from the documentation.
  *
  * usage: ffi_core <path to libzeroipc.so.1> <path to abi/libzeroipc.map>
  */
-#include <dlfcn.h>
-#include <ffi.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "ffi_harness.h"
 
-#include "zt_test.h"
-
-/* Status codes, as frozen in the 1.0 ABI. */
-#define ST_OK 0
-#define ST_ENOT_FOUND (-4)
-#define ST_EEXISTS (-5)
-#define ST_ENAME (-6)
-#define ST_ESIZE_MISMATCH (-12)
-#define ST_ERANGE (-13)
-#define ST_EREADONLY (-18)
-#define ST_ECHANGED (-23)
 #define OPEN_READONLY 1u
 
 /* zeroipc_table_entry: char name[32] @0, u64 offset @32, u64 size @40. */
 #define ENTRY_BYTES 48
 /* zeroipc_memory_opts: size_t size @0, u32 max_entries @8, u32 mode @12. */
 #define OPTS_BYTES 16
-
-#define NODE "ZEROIPC_1.0"
-
-static int failures;
-static void *lib;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
-
-#define CHECK_RC(got, want)                                                    \
-	do {                                                                   \
-		long long got_ = (got), want_ = (want);                        \
-		if (got_ != want_) {                                           \
-			fprintf(stderr,                                        \
-				"%s:%d: %s returned %lld, expected "           \
-				"%lld (last_error: %s)\n",                     \
-				__FILE__, __LINE__, #got, got_, want_,         \
-				last_error());                                 \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 /* Symbols this file calls; each must also be listed in the map. */
 static const char *const used[] = {
@@ -106,99 +62,31 @@ static const char *const used[] = {
 	"zeroipc_array_compare_exchange_u32",
 	"zeroipc_array_compare_exchange_u64",
 };
-#define N_USED (sizeof(used) / sizeof(used[0]))
+#define N_USED FH_LEN(used)
 
-static void *resolve(const char *name)
+/* A call with no arguments that returns a pointer or a uint32_t. */
+static const char *string_of(const char *fn)
 {
-	void *addr = dlvsym(lib, name, NODE);
+	const char *s = NULL;
 
-	if (addr == NULL) {
-		fprintf(stderr, "dlvsym(%s, %s) failed: %s\n", name, NODE,
-			dlerror());
-		exit(1);
-	}
-	return addr;
+	fh_call(fn, 'p', &s, "", NULL, 0);
+	return s;
 }
 
-/*
- * Call `name` through libffi.  `ret` receives the raw return value (an
- * ffi_arg for integers narrower than a register, as libffi requires).
- */
-static void call(const char *name, ffi_type *rtype, void *ret, unsigned nargs,
-		 ffi_type **types, void **values)
+static uint32_t u32_of(const char *fn)
 {
-	ffi_cif cif;
-	ffi_arg scratch;
+	uint32_t r = 0;
 
-	if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, nargs, rtype, types) !=
-	    FFI_OK) {
-		fprintf(stderr, "ffi_prep_cif(%s) failed\n", name);
-		exit(1);
-	}
-	ffi_call(&cif, FFI_FN(resolve(name)), ret != NULL ? ret : &scratch,
-		 values);
-}
-
-/* Shorthands for the shapes that recur: int f(...), pointer f(...). */
-static int call_int(const char *name, unsigned nargs, ffi_type **types,
-		    void **values)
-{
-	ffi_arg r = 0;
-
-	call(name, &ffi_type_sint, &r, nargs, types, values);
-	return (int)(ffi_sarg)r;
-}
-
-static void *call_ptr(const char *name, unsigned nargs, ffi_type **types,
-		      void **values)
-{
-	void *r = NULL;
-
-	call(name, &ffi_type_pointer, &r, nargs, types, values);
+	fh_call(fn, 'w', &r, "", NULL, 0);
 	return r;
-}
-
-static uint64_t call_u64(const char *name, void *handle)
-{
-	ffi_type *t[] = {&ffi_type_pointer};
-	void *v[] = {&handle};
-	uint64_t r = 0;
-
-	call(name, &ffi_type_uint64, &r, 1, t, v);
-	return r;
-}
-
-static uint32_t call_u32(const char *name, void *handle)
-{
-	ffi_type *t[] = {&ffi_type_pointer};
-	void *v[] = {&handle};
-	ffi_arg r = 0;
-
-	call(name, &ffi_type_uint32, &r, 1, t, v);
-	return (uint32_t)r;
-}
-
-static void call_void(const char *name, void *handle)
-{
-	ffi_type *t[] = {&ffi_type_pointer};
-	void *v[] = {&handle};
-
-	call(name, &ffi_type_void, NULL, 1, t, v);
-}
-
-static const char *last_error(void)
-{
-	const char *s = call_ptr("zeroipc_last_error", 0, NULL, NULL);
-
-	return s != NULL ? s : "(NULL!)";
 }
 
 static const char *status_str(const char *fn, int status)
 {
-	ffi_type *t[] = {&ffi_type_sint};
-	void *v[] = {&status};
+	const char *s = NULL;
 
-	return call_ptr(fn, 1, t, v);
+	FH_CALL(fn, 'p', &s, "i", &status);
+	return s;
 }
 
 /* ---- the map file ---- */
@@ -259,17 +147,14 @@ static int check_map(const char *path, int *seen)
 		}
 		if (!in_global || sscanf(p, "%127[A-Za-z0-9_];", word) != 1)
 			continue;
-		if (dlvsym(lib, word, node) == NULL) {
-			fprintf(stderr,
-				"map lists %s@%s but dlvsym fails: %s\n", word,
-				node, dlerror());
-			failures++;
-		}
+		CHECK_MSG(dlvsym(fh_lib, word, node) != NULL,
+			  "map lists %s@%s but dlvsym fails: %s", word, node,
+			  dlerror());
 		/* The default version a plain dlsym finds is the same code. */
-		CHECK(dlsym(lib, word) == dlvsym(lib, word, node));
+		CHECK(dlsym(fh_lib, word) == dlvsym(fh_lib, word, node));
 		for (i = 0; i < N_USED; i++)
 			if (strcmp(used[i], word) == 0 &&
-			    strcmp(node, NODE) == 0)
+			    strcmp(node, FH_NODE) == 0)
 				seen[i] = 1;
 		checked++;
 	}
@@ -282,9 +167,7 @@ static int check_map(const char *path, int *seen)
 static void test_status_calls(void)
 {
 	const char *s;
-	ffi_type *t3[] = {&ffi_type_uint, &ffi_type_uint, &ffi_type_uint};
 	unsigned a = 0, b = 0, c = 0, major, minor, patch;
-	void *v3[] = {&a, &b, &c};
 	uint32_t version;
 	char again[32];
 
@@ -296,18 +179,11 @@ static void test_status_calls(void)
 	CHECK(s != NULL && s[0] != '\0');
 	s = status_str("zeroipc_strerror", -9999);
 	CHECK(s != NULL && s[0] != '\0');
-	CHECK(call_ptr("zeroipc_last_error", 0, NULL, NULL) != NULL);
+	CHECK(string_of("zeroipc_last_error") != NULL);
 
-	{
-		ffi_arg r = 0;
-
-		call("zeroipc_version", &ffi_type_uint32, &r, 0, NULL, NULL);
-		version = (uint32_t)r;
-		call("zeroipc_format_version", &ffi_type_uint32, &r, 0, NULL,
-		     NULL);
-		CHECK((uint32_t)r == 2);
-	}
-	s = call_ptr("zeroipc_version_string", 0, NULL, NULL);
+	version = u32_of("zeroipc_version");
+	CHECK(u32_of("zeroipc_format_version") == 2);
+	s = string_of("zeroipc_version_string");
 	CHECK(s != NULL);
 	if (s != NULL) {
 		CHECK(sscanf(s, "%u.%u.%u", &major, &minor, &patch) == 3);
@@ -316,325 +192,250 @@ static void test_status_calls(void)
 		CHECK(strcmp(again, s) == 0);
 		CHECK(major >= 1);
 	}
-	CHECK(call_int("zeroipc_version_at_least", 3, t3, v3) == 1);
+	CHECK(FH_INT("zeroipc_version_at_least", "uuu", &a, &b, &c) == 1);
 	a = version >> 16;
 	b = (version >> 8) & 0xff;
 	c = version & 0xff;
-	CHECK(call_int("zeroipc_version_at_least", 3, t3, v3) == 1);
+	CHECK(FH_INT("zeroipc_version_at_least", "uuu", &a, &b, &c) == 1);
 	c++;
-	CHECK(call_int("zeroipc_version_at_least", 3, t3, v3) == 0);
+	CHECK(FH_INT("zeroipc_version_at_least", "uuu", &a, &b, &c) == 0);
+}
+
+/* The u64 atomics, then get/set, on a 4-element u64 array at index 2. */
+static void test_array_u64(void *arr, void *arr32)
+{
+	uint64_t val = 0x1122334455667788ull, delta = 0x10, desired = 5;
+	uint64_t idx = 2, u64 = 0, expected = 0, out = 0, in = 0xCAFE;
+	void *expp = &expected, *u64p = &u64, *outp = &out, *inp = &in;
+
+	CHECK_RC(FH_INT("zeroipc_array_store_u64", "pUU", &arr, &idx, &val),
+		 ST_OK);
+	CHECK_RC(FH_INT("zeroipc_array_load_u64", "ppU", &u64p, &arr, &idx),
+		 ST_OK);
+	CHECK(u64 == val);
+	CHECK_RC(FH_INT("zeroipc_array_fetch_add_u64", "ppUU", &u64p, &arr,
+			&idx, &delta),
+		 ST_OK);
+	CHECK(u64 == val);
+	/* Wrong expectation: ECHANGED, and *expected is refreshed. */
+	CHECK_RC(FH_INT("zeroipc_array_compare_exchange_u64", "pUpU", &arr,
+			&idx, &expp, &desired),
+		 ST_ECHANGED);
+	CHECK(expected == val + delta);
+	CHECK_RC(FH_INT("zeroipc_array_compare_exchange_u64", "pUpU", &arr,
+			&idx, &expp, &desired),
+		 ST_OK);
+
+	/* get/set copy raw element bytes. */
+	CHECK_RC(FH_INT("zeroipc_array_get", "ppU", &outp, &arr, &idx), ST_OK);
+	CHECK(out == desired);
+	idx = 3;
+	CHECK_RC(FH_INT("zeroipc_array_set", "pUp", &arr, &idx, &inp), ST_OK);
+	CHECK_RC(FH_INT("zeroipc_array_get", "ppU", &outp, &arr, &idx), ST_OK);
+	CHECK(out == 0xCAFE);
+	idx = 4;
+	CHECK_RC(FH_INT("zeroipc_array_get", "ppU", &outp, &arr, &idx),
+		 ST_ERANGE);
+
+	/* u64 calls on the u32 array are refused. */
+	idx = 0;
+	CHECK_RC(FH_INT("zeroipc_array_load_u64", "ppU", &u64p, &arr32, &idx),
+		 ST_ESIZE_MISMATCH);
+}
+
+/* The same on a 5-element u32 array, whose values travel as 32-bit
+ * arguments; the last index wraps. */
+static void test_array_u32(void *arr32)
+{
+	uint32_t val = 0xFFFFFFFEu, delta = 3, desired = 77, u32 = 0;
+	uint32_t expected = 1;
+	uint64_t idx = 4;
+	void *expp = &expected, *u32p = &u32;
+
+	CHECK_RC(FH_INT("zeroipc_array_store_u32", "pUw", &arr32, &idx, &val),
+		 ST_OK);
+	CHECK_RC(FH_INT("zeroipc_array_fetch_add_u32", "ppUw", &u32p, &arr32,
+			&idx, &delta),
+		 ST_OK);
+	CHECK(u32 == val);
+	CHECK_RC(FH_INT("zeroipc_array_load_u32", "ppU", &u32p, &arr32, &idx),
+		 ST_OK);
+	CHECK(u32 == 1); /* wrapped */
+	expected = 2;
+	CHECK_RC(FH_INT("zeroipc_array_compare_exchange_u32", "pUpw", &arr32,
+			&idx, &expp, &desired),
+		 ST_ECHANGED);
+	CHECK(expected == 1);
+	CHECK_RC(FH_INT("zeroipc_array_compare_exchange_u32", "pUpw", &arr32,
+			&idx, &expp, &desired),
+		 ST_OK);
+	CHECK_RC(FH_INT("zeroipc_array_load_u32", "ppU", &u32p, &arr32, &idx),
+		 ST_OK);
+	CHECK(u32 == 77);
+	idx = 5;
+	CHECK_RC(FH_INT("zeroipc_array_store_u32", "pUw", &arr32, &idx, &val),
+		 ST_ERANGE);
 }
 
 static void test_memory_table_array(const char *name)
 {
 	unsigned char opts[OPTS_BYTES];
 	unsigned char entry[ENTRY_BYTES];
-	uint64_t size64 = 1 << 16, u64 = 0, off = 0, idx, elem, cap, ent_off;
-	uint32_t max_entries = 100, mode = 0600, u32 = 0, flags = 0;
+	uint64_t size64 = 1 << 16, u64 = 0, off = 0, ent_off;
+	uint32_t max_entries = 100, mode = 0600, flags = 0;
 	size_t opts_size = OPTS_BYTES;
 	void *mem = NULL, *mem2 = NULL, *arr = NULL, *arr32 = NULL;
 	void *arr2 = NULL, *optsp = opts, *entryp = entry, *nullp = NULL;
-	void *memp = &mem, *mem2p = &mem2, *arrp = &arr, *arr32p = &arr32;
-	void *arr2p = &arr2, *offp = &off, *u64p = &u64, *u32p = &u32;
+	void *memp = &mem, *mem2p = &mem2, *offp = &off;
 	const char *namep = name, *ename;
 	int created = -1;
 	void *createdp = &created;
-	ffi_type *tp = &ffi_type_pointer;
 
 	memcpy(opts, &opts_size, 8);
 	memcpy(opts + 8, &max_entries, 4);
 	memcpy(opts + 12, &mode, 4);
 
 	/* create(&mem, name, size, &opts) */
+	CHECK_RC(FH_INT("zeroipc_memory_create", "ppUp", &memp, &namep, &size64,
+			&optsp),
+		 ST_OK);
+	CHECK(mem != NULL);
+	if (mem == NULL)
+		return;
+	/* Exclusive: a second create is EEXISTS, with a detail. */
+	CHECK_RC(FH_INT("zeroipc_memory_create", "ppUp", &mem2p, &namep,
+			&size64, &optsp),
+		 ST_EEXISTS);
+	CHECK(fh_last_error()[0] != '\0');
+	CHECK(fh_u64("zeroipc_memory_size", mem) == size64);
+	CHECK(fh_u32("zeroipc_table_capacity", mem) == 100);
+	CHECK(fh_u32("zeroipc_table_count", mem) == 0);
+	CHECK(fh_int_p("zeroipc_memory_is_readonly", mem) == 0);
+	CHECK(fh_int_p("zeroipc_memory_validate", mem) == 0);
 	{
-		ffi_type *t[] = {tp, tp, &ffi_type_uint64, tp};
-		void *v[] = {&memp, &namep, &size64, &optsp};
-
-		CHECK_RC(call_int("zeroipc_memory_create", 4, t, v), ST_OK);
-		CHECK(mem != NULL);
-		if (mem == NULL)
-			return;
-		/* Exclusive: a second create is EEXISTS, with a detail. */
-		v[0] = &mem2p;
-		CHECK_RC(call_int("zeroipc_memory_create", 4, t, v),
-			 ST_EEXISTS);
-		CHECK(last_error()[0] != '\0');
-	}
-	CHECK(call_u64("zeroipc_memory_size", mem) == size64);
-	CHECK(call_u32("zeroipc_table_capacity", mem) == 100);
-	CHECK(call_u32("zeroipc_table_count", mem) == 0);
-	CHECK(call_int("zeroipc_memory_is_readonly", 1, &tp,
-		       (void *[]){&mem}) == 0);
-	CHECK(call_int("zeroipc_memory_validate", 1, &tp, (void *[]){&mem}) ==
-	      0);
-	{
-		const char *got = call_ptr("zeroipc_memory_name", 1, &tp,
-					   (void *[]){&mem});
+		const char *got = fh_ptr("zeroipc_memory_name", mem);
 
 		CHECK(got != NULL && strcmp(got, name) == 0);
 	}
 
 	/* table_add(&off, mem, "raw", 13) */
 	{
-		ffi_type *t[] = {tp, tp, tp, &ffi_type_uint64};
 		const char *raw = "raw";
 		uint64_t thirteen = 13;
-		void *v[] = {&offp, &mem, &raw, &thirteen};
 
-		CHECK_RC(call_int("zeroipc_table_add", 4, t, v), ST_OK);
+		CHECK_RC(FH_INT("zeroipc_table_add", "pppU", &offp, &mem, &raw,
+				&thirteen),
+			 ST_OK);
 		CHECK(off == 32 + 48 * 100);
-		CHECK_RC(call_int("zeroipc_table_add", 4, t, v), ST_EEXISTS);
+		CHECK_RC(FH_INT("zeroipc_table_add", "pppU", &offp, &mem, &raw,
+				&thirteen),
+			 ST_EEXISTS);
 	}
-	CHECK(call_u32("zeroipc_table_count", mem) == 1);
-	CHECK(call_u64("zeroipc_table_free_bytes", mem) ==
+	CHECK(fh_u32("zeroipc_table_count", mem) == 1);
+	CHECK(fh_u64("zeroipc_table_free_bytes", mem) ==
 	      size64 - ((off + 13 + 7) & ~7ull));
 	/* table_find(&entry, mem, "raw") */
-	{
-		ffi_type *t[] = {tp, tp, tp};
-		const char *raw = "raw";
-		void *v[] = {&entryp, &mem, &raw};
-
-		memset(entry, 0xAA, sizeof(entry));
-		CHECK_RC(call_int("zeroipc_table_find", 3, t, v), ST_OK);
-		CHECK(strcmp((const char *)entry, "raw") == 0);
-		memcpy(&ent_off, entry + 32, 8);
-		memcpy(&u64, entry + 40, 8);
-		CHECK(ent_off == off);
-		CHECK(u64 == 13);
-		raw = "nope";
-		CHECK_RC(call_int("zeroipc_table_find", 3, t, v),
-			 ST_ENOT_FOUND);
-		raw = "a-name-that-is-thirty-two-bytes!";
-		CHECK_RC(call_int("zeroipc_table_find", 3, t, v), ST_ENAME);
-	}
+	memset(entry, 0xAA, sizeof(entry));
+	CHECK_RC(fh_int_ppp("zeroipc_table_find", entry, mem, "raw"), ST_OK);
+	CHECK(strcmp((const char *)entry, "raw") == 0);
+	memcpy(&ent_off, entry + 32, 8);
+	memcpy(&u64, entry + 40, 8);
+	CHECK(ent_off == off);
+	CHECK(u64 == 13);
+	CHECK_RC(fh_int_ppp("zeroipc_table_find", entry, mem, "nope"),
+		 ST_ENOT_FOUND);
+	CHECK_RC(fh_int_ppp("zeroipc_table_find", entry, mem,
+			    "a-name-that-is-thirty-two-bytes!"),
+		 ST_ENAME);
 	/* table_entry_at(&entry, mem, index) */
 	{
-		ffi_type *t[] = {tp, tp, &ffi_type_uint32};
 		uint32_t index = 0;
-		void *v[] = {&entryp, &mem, &index};
 
-		CHECK_RC(call_int("zeroipc_table_entry_at", 3, t, v), ST_OK);
+		CHECK_RC(FH_INT("zeroipc_table_entry_at", "ppw", &entryp, &mem,
+				&index),
+			 ST_OK);
 		CHECK(strcmp((const char *)entry, "raw") == 0);
 		index = 1;
-		CHECK_RC(call_int("zeroipc_table_entry_at", 3, t, v),
+		CHECK_RC(FH_INT("zeroipc_table_entry_at", "ppw", &entryp, &mem,
+				&index),
 			 ST_ERANGE);
 	}
 
-	/* A u64 array: create(&arr, mem, "u64s", 8, 4) */
-	{
-		ffi_type *t[] = {tp, tp, tp, &ffi_type_uint64,
-				 &ffi_type_uint64};
-		const char *an = "u64s";
-		uint64_t es = 8, n = 4;
-		void *v[] = {&arrp, &mem, &an, &es, &n};
-
-		CHECK_RC(call_int("zeroipc_array_create", 5, t, v), ST_OK);
-		CHECK(arr != NULL);
-		if (arr == NULL)
-			return;
-		an = "u32s";
-		es = 4;
-		n = 5;
-		v[0] = &arr32p;
-		CHECK_RC(call_int("zeroipc_array_create", 5, t, v), ST_OK);
-		CHECK(arr32 != NULL);
-		if (arr32 == NULL)
-			return;
-	}
-	cap = call_u64("zeroipc_array_capacity", arr);
-	elem = call_u64("zeroipc_array_elem_size", arr);
-	CHECK(cap == 4);
-	CHECK(elem == 8);
+	/* A u64 array: create(&arr, mem, "u64s", 8, 4), and a u32 one. */
+	CHECK_RC(fh_create("zeroipc_array_create", &arr, mem, "u64s", 8, 4),
+		 ST_OK);
+	CHECK(arr != NULL);
+	if (arr == NULL)
+		return;
+	CHECK_RC(fh_create("zeroipc_array_create", &arr32, mem, "u32s", 4, 5),
+		 ST_OK);
+	CHECK(arr32 != NULL);
+	if (arr32 == NULL)
+		return;
+	CHECK(fh_u64("zeroipc_array_capacity", arr) == 4);
+	CHECK(fh_u64("zeroipc_array_elem_size", arr) == 8);
 	{
 		/* Data sits 8 bytes after the entry's offset. */
-		ffi_type *t[] = {tp, tp, tp};
-		const char *an = "u64s";
-		void *v[] = {&entryp, &mem, &an};
-		unsigned char *base = call_ptr("zeroipc_memory_base", 1, &tp,
-					       (void *[]){&mem});
-		unsigned char *data = call_ptr("zeroipc_array_data", 1, &tp,
-					       (void *[]){&arr});
+		unsigned char *base = fh_ptr("zeroipc_memory_base", mem);
+		unsigned char *data = fh_ptr("zeroipc_array_data", arr);
 
-		CHECK_RC(call_int("zeroipc_table_find", 3, t, v), ST_OK);
+		CHECK_RC(fh_int_ppp("zeroipc_table_find", entry, mem, "u64s"),
+			 ST_OK);
 		memcpy(&ent_off, entry + 32, 8);
 		CHECK(data == base + ent_off + 8);
 		memcpy(&u64, base + ent_off, 8);
 		CHECK(u64 == 4);
 	}
 
-	/* store/load/fetch_add/compare_exchange on u64 */
-	{
-		ffi_type *ts[] = {tp, &ffi_type_uint64, &ffi_type_uint64};
-		ffi_type *tl[] = {tp, tp, &ffi_type_uint64};
-		ffi_type *tf[] = {tp, tp, &ffi_type_uint64, &ffi_type_uint64};
-		ffi_type *tc[] = {tp, &ffi_type_uint64, tp, &ffi_type_uint64};
-		uint64_t val = 0x1122334455667788ull, delta = 0x10, desired = 5;
-		uint64_t expected = 0;
-		void *expp = &expected;
-
-		idx = 2;
-		CHECK_RC(call_int("zeroipc_array_store_u64", 3, ts,
-				  (void *[]){&arr, &idx, &val}),
-			 ST_OK);
-		u64 = 0;
-		CHECK_RC(call_int("zeroipc_array_load_u64", 3, tl,
-				  (void *[]){&u64p, &arr, &idx}),
-			 ST_OK);
-		CHECK(u64 == val);
-		CHECK_RC(call_int("zeroipc_array_fetch_add_u64", 4, tf,
-				  (void *[]){&u64p, &arr, &idx, &delta}),
-			 ST_OK);
-		CHECK(u64 == val);
-		/* Wrong expectation: ECHANGED, and *expected is refreshed. */
-		CHECK_RC(call_int("zeroipc_array_compare_exchange_u64", 4, tc,
-				  (void *[]){&arr, &idx, &expp, &desired}),
-			 ST_ECHANGED);
-		CHECK(expected == val + delta);
-		CHECK_RC(call_int("zeroipc_array_compare_exchange_u64", 4, tc,
-				  (void *[]){&arr, &idx, &expp, &desired}),
-			 ST_OK);
-		/* get/set copy raw element bytes. */
-		{
-			ffi_type *tg[] = {tp, tp, &ffi_type_uint64};
-			ffi_type *tset[] = {tp, &ffi_type_uint64, tp};
-			uint64_t out = 0, in = 0xCAFE;
-			void *outp = &out, *inp = &in;
-
-			CHECK_RC(call_int("zeroipc_array_get", 3, tg,
-					  (void *[]){&outp, &arr, &idx}),
-				 ST_OK);
-			CHECK(out == desired);
-			idx = 3;
-			CHECK_RC(call_int("zeroipc_array_set", 3, tset,
-					  (void *[]){&arr, &idx, &inp}),
-				 ST_OK);
-			CHECK_RC(call_int("zeroipc_array_get", 3, tg,
-					  (void *[]){&outp, &arr, &idx}),
-				 ST_OK);
-			CHECK(out == 0xCAFE);
-			idx = 4;
-			CHECK_RC(call_int("zeroipc_array_get", 3, tg,
-					  (void *[]){&outp, &arr, &idx}),
-				 ST_ERANGE);
-		}
-		/* u64 calls on the u32 array are refused. */
-		idx = 0;
-		CHECK_RC(call_int("zeroipc_array_load_u64", 3, tl,
-				  (void *[]){&u64p, &arr32, &idx}),
-			 ST_ESIZE_MISMATCH);
-	}
-
-	/* The same on u32, whose values travel as 32-bit arguments. */
-	{
-		ffi_type *ts[] = {tp, &ffi_type_uint64, &ffi_type_uint32};
-		ffi_type *tl[] = {tp, tp, &ffi_type_uint64};
-		ffi_type *tf[] = {tp, tp, &ffi_type_uint64, &ffi_type_uint32};
-		ffi_type *tc[] = {tp, &ffi_type_uint64, tp, &ffi_type_uint32};
-		uint32_t val = 0xFFFFFFFEu, delta = 3, desired = 77;
-		uint32_t expected = 1;
-		void *expp = &expected;
-
-		idx = 4;
-		CHECK_RC(call_int("zeroipc_array_store_u32", 3, ts,
-				  (void *[]){&arr32, &idx, &val}),
-			 ST_OK);
-		CHECK_RC(call_int("zeroipc_array_fetch_add_u32", 4, tf,
-				  (void *[]){&u32p, &arr32, &idx, &delta}),
-			 ST_OK);
-		CHECK(u32 == val);
-		CHECK_RC(call_int("zeroipc_array_load_u32", 3, tl,
-				  (void *[]){&u32p, &arr32, &idx}),
-			 ST_OK);
-		CHECK(u32 == 1); /* wrapped */
-		expected = 2;
-		CHECK_RC(call_int("zeroipc_array_compare_exchange_u32", 4, tc,
-				  (void *[]){&arr32, &idx, &expp, &desired}),
-			 ST_ECHANGED);
-		CHECK(expected == 1);
-		CHECK_RC(call_int("zeroipc_array_compare_exchange_u32", 4, tc,
-				  (void *[]){&arr32, &idx, &expp, &desired}),
-			 ST_OK);
-		CHECK_RC(call_int("zeroipc_array_load_u32", 3, tl,
-				  (void *[]){&u32p, &arr32, &idx}),
-			 ST_OK);
-		CHECK(u32 == 77);
-		idx = 5;
-		CHECK_RC(call_int("zeroipc_array_store_u32", 3, ts,
-				  (void *[]){&arr32, &idx, &val}),
-			 ST_ERANGE);
-	}
+	test_array_u64(arr, arr32);
+	test_array_u32(arr32);
 
 	/* array_open checks the element size against the entry. */
-	{
-		ffi_type *t[] = {tp, tp, tp, &ffi_type_uint64};
-		const char *an = "u64s";
-		uint64_t es = 4;
-		void *v[] = {&arr2p, &mem, &an, &es};
-
-		CHECK_RC(call_int("zeroipc_array_open", 4, t, v),
-			 ST_ESIZE_MISMATCH);
-		es = 8;
-		CHECK_RC(call_int("zeroipc_array_open", 4, t, v), ST_OK);
-		CHECK(call_u64("zeroipc_array_capacity", arr2) == 4);
-		call_void("zeroipc_array_close", arr2);
-	}
+	CHECK_RC(fh_open("zeroipc_array_open", &arr2, mem, "u64s", 4),
+		 ST_ESIZE_MISMATCH);
+	CHECK_RC(fh_open("zeroipc_array_open", &arr2, mem, "u64s", 8), ST_OK);
+	CHECK(fh_u64("zeroipc_array_capacity", arr2) == 4);
+	fh_close("zeroipc_array_close", arr2);
 
 	/* open_or_create finds it; a read-only open refuses writes. */
 	{
-		ffi_type *t[] = {tp, tp, tp, &ffi_type_uint64, tp};
 		uint64_t small = 4096;
-		void *v[] = {&mem2p, &createdp, &namep, &small, &nullp};
 
-		CHECK_RC(call_int("zeroipc_memory_open_or_create", 5, t, v),
+		CHECK_RC(FH_INT("zeroipc_memory_open_or_create", "pppUp",
+				&mem2p, &createdp, &namep, &small, &nullp),
 			 ST_OK);
 		CHECK(created == 0);
-		CHECK(call_u64("zeroipc_memory_size", mem2) == size64);
-		call_void("zeroipc_memory_close", mem2);
+		CHECK(fh_u64("zeroipc_memory_size", mem2) == size64);
+		fh_close("zeroipc_memory_close", mem2);
 		mem2 = NULL;
 	}
+	flags = OPEN_READONLY;
+	CHECK_RC(FH_INT("zeroipc_memory_open", "ppw", &mem2p, &namep, &flags),
+		 ST_OK);
+	CHECK(fh_int_p("zeroipc_memory_is_readonly", mem2) == 1);
 	{
-		ffi_type *t[] = {tp, tp, &ffi_type_uint32};
-		void *v[] = {&mem2p, &namep, &flags};
+		const char *nn = "new";
+		uint64_t eight = 8;
 
-		flags = OPEN_READONLY;
-		CHECK_RC(call_int("zeroipc_memory_open", 3, t, v), ST_OK);
-		CHECK(call_int("zeroipc_memory_is_readonly", 1, &tp,
-			       (void *[]){&mem2}) == 1);
-		{
-			ffi_type *ta[] = {tp, tp, tp, &ffi_type_uint64};
-			const char *nn = "new";
-			uint64_t eight = 8;
-
-			CHECK_RC(call_int("zeroipc_table_add", 4, ta,
-					  (void *[]){&nullp, &mem2, &nn,
-						     &eight}),
-				 ST_EREADONLY);
-		}
-		call_void("zeroipc_memory_close", mem2);
+		CHECK_RC(FH_INT("zeroipc_table_add", "pppU", &nullp, &mem2, &nn,
+				&eight),
+			 ST_EREADONLY);
 	}
+	fh_close("zeroipc_memory_close", mem2);
 
-	call_void("zeroipc_array_close", arr32);
-	call_void("zeroipc_array_close", arr);
-	call_void("zeroipc_memory_close", mem);
-	call_void("zeroipc_memory_close", NULL);
+	fh_close("zeroipc_array_close", arr32);
+	fh_close("zeroipc_array_close", arr);
+	fh_close("zeroipc_memory_close", mem);
+	fh_close("zeroipc_memory_close", NULL);
 
 	/* unlink, then the name is gone. */
-	{
-		ffi_type *t[] = {tp, tp, &ffi_type_uint32};
-		void *v[] = {&mem2p, &namep, &flags};
-
-		CHECK_RC(call_int("zeroipc_memory_unlink", 1, &tp,
-				  (void *[]){&namep}),
-			 ST_OK);
-		CHECK_RC(call_int("zeroipc_memory_unlink", 1, &tp,
-				  (void *[]){&namep}),
-			 ST_ENOT_FOUND);
-		flags = 0;
-		CHECK_RC(call_int("zeroipc_memory_open", 3, t, v),
-			 ST_ENOT_FOUND);
-		ename = last_error();
-		CHECK(ename[0] != '\0');
-	}
+	CHECK_RC(fh_int_p("zeroipc_memory_unlink", name), ST_OK);
+	CHECK_RC(fh_int_p("zeroipc_memory_unlink", name), ST_ENOT_FOUND);
+	flags = 0;
+	CHECK_RC(FH_INT("zeroipc_memory_open", "ppw", &mem2p, &namep, &flags),
+		 ST_ENOT_FOUND);
+	ename = fh_last_error();
+	CHECK(ename[0] != '\0');
 }
 
 int main(int argc, char **argv)
@@ -644,45 +445,24 @@ int main(int argc, char **argv)
 	int checked;
 	size_t i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s libzeroipc.so.1 libzeroipc.map\n",
-			argv[0]);
-		return 2;
-	}
-	lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL) {
-		fprintf(stderr, "dlopen(%s): %s\n", argv[1], dlerror());
-		return 1;
-	}
+	fh_start(argc, argv, 2, "libzeroipc.so.1 libzeroipc.map");
+	fh_expect_calls(used, N_USED);
 
 	checked = check_map(argv[2], seen);
 	printf("map: %d symbols resolved with dlvsym\n", checked);
 	/* An empty parse proves nothing: the 1.0 node alone has dozens. */
 	CHECK(checked >= (int)N_USED);
-	for (i = 0; i < N_USED; i++) {
-		if (!seen[i]) {
-			fprintf(stderr,
-				"%s is called here but not in the map "
-				"at %s\n",
-				used[i], NODE);
-			failures++;
-		}
-	}
+	for (i = 0; i < N_USED; i++)
+		CHECK_MSG(seen[i], "%s is called here but not in the map at %s",
+			  used[i], FH_NODE);
 	/* Internals stay hidden; versions that do not exist do not resolve. */
-	CHECK(dlsym(lib, "zeroipc__fail") == NULL);
-	CHECK(dlsym(lib, "zeroipc__table_lookup") == NULL);
-	CHECK(dlvsym(lib, "zeroipc_version", "ZEROIPC_0.9") == NULL);
+	CHECK(dlsym(fh_lib, "zeroipc__fail") == NULL);
+	CHECK(dlsym(fh_lib, "zeroipc__table_lookup") == NULL);
+	CHECK(dlvsym(fh_lib, "zeroipc_version", "ZEROIPC_0.9") == NULL);
 
 	test_status_calls();
 	zt_name(name, sizeof(name), "ffi-core");
 	test_memory_table_array(name);
 	zt_unlink_all();
-
-	dlclose(lib);
-	if (failures != 0) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("ffi_core: all checks passed\n");
-	return 0;
+	return fh_finish("ffi_core");
 }
