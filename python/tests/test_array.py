@@ -6,19 +6,10 @@ import numpy as np
 import pytest
 
 import zeroipc
+from helpers import C_RECORD as RECORD
 from zeroipc import Array, Memory
 from zeroipc._ffi import lib
 from zeroipc._view import address_of
-
-
-# A C struct { uint32_t id; double value; int16_t kind; float weight;
-# char label[8]; } has these offsets and size on x86-64 and aarch64.
-RECORD = np.dtype({
-    "names": ["id", "value", "kind", "weight", "label"],
-    "formats": ["<u4", "<f8", "<i2", "<f4", "S8"],
-    "offsets": [0, 8, 16, 20, 24],
-    "itemsize": 32,
-})
 
 
 def test_readme_quick_start(shm_name: str) -> None:

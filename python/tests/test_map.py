@@ -11,18 +11,11 @@ import pytest
 
 import map_workers
 import zeroipc
+from helpers import C_RECORD as RECORD
+from helpers import check_validate_by_name, run_processes
 from zeroipc import Map, Memory, Set
 
 pytestmark = pytest.mark.timeout(120)
-
-# struct { uint32_t id; double value; int16_t kind; float weight;
-# char label[8]; } on x86-64 and aarch64.
-RECORD = np.dtype({
-    "names": ["id", "value", "kind", "weight", "label"],
-    "formats": ["<u4", "<f8", "<i2", "<f4", "S8"],
-    "offsets": [0, 8, 16, 20, 24],
-    "itemsize": 32,
-})
 
 # struct { uint8_t a; uint32_t b; }: 3 bytes of padding inside the key.
 PADDED_KEY = np.dtype({"names": ["a", "b"], "formats": ["u1", "<u4"],
@@ -189,19 +182,19 @@ def test_timeout_property(mem: Memory) -> None:
         m.timeout = -1
 
 
+def test_negative_infinite_timeout_is_refused(mem: Memory) -> None:
+    # As every negative timeout, not taken as "no limit".
+    m = Map(mem, "m", 8, key_dtype=np.int32, value_dtype=np.int32)
+    with pytest.raises(ValueError):
+        m.timeout = -math.inf
+    assert m.timeout == 1.0
+
+
 def test_validate_checks_the_header_by_name(mem: Memory) -> None:
     m = Map(mem, "v", 8, key_dtype=np.int32, value_dtype=np.int64)
     m[1] = 10
-    m.validate()
     cap = mem.region("v")[4:8].view(np.uint32)     # header: capacity
-    cap[0] = 6                          # not a power of two
-    with pytest.raises(zeroipc.Corrupt):
-        m.validate()
-    cap[0] = 8
-    m.validate()
-    m.close()
-    with pytest.raises(ValueError, match="closed"):
-        m.validate()
+    check_validate_by_name(m, cap, bad=6, good=8)  # 6: not a power of two
 
 
 def test_close_and_context_manager(mem: Memory) -> None:
@@ -222,12 +215,9 @@ def test_processes_insert_same_keys_one_winner_each(shm_name: str) -> None:
         procs = [ctx.Process(target=map_workers.insert_same_keys,
                              args=(shm_name, barrier, w, keys, result))
                  for w in range(workers)]
-        for p in procs:
-            p.start()
-        won = dict(result.get(timeout=120) for _ in procs)
-        for p in procs:
-            p.join(120)
-        assert [p.exitcode for p in procs] == [0] * workers
+        won = run_processes(
+            procs, 120, lambda: dict(result.get(timeout=120) for _ in procs))
+        assert won is not None
         everything = sorted(k for ks in won.values() for k in ks)
         assert everything == list(range(keys))     # each key won once
         for w, ks in won.items():
@@ -247,11 +237,7 @@ def test_processes_churn_then_settle_exactly(shm_name: str) -> None:
                              args=(shm_name, barrier, w, workers, keys,
                                    rounds))
                  for w in range(workers)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(120)
-        assert [p.exitcode for p in procs] == [0] * workers
+        run_processes(procs, 120)
         expect = {k: k * 10 + k % workers for k in range(0, keys, 2)}
         assert {int(k): int(v) for k, v in m.items()} == expect
         assert len(m) == len(expect)

@@ -13,6 +13,7 @@ import pytest
 
 import mp_workers
 from conftest import child_env
+from helpers import run_processes
 from zeroipc import Array, Memory
 
 pytestmark = pytest.mark.timeout(120)
@@ -23,17 +24,7 @@ ctx = mp.get_context("spawn")
 
 
 def _run_all(procs: list[Any]) -> None:
-    for p in procs:
-        p.start()
-    try:
-        for p in procs:
-            p.join(mp_workers.DEADLINE_S * 2)
-    finally:
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
-    assert [p.exitcode for p in procs] == [0] * len(procs)
+    run_processes(procs, mp_workers.DEADLINE_S * 2)
 
 
 def _python(code: str) -> subprocess.CompletedProcess[str]:
@@ -135,8 +126,8 @@ def test_live_producer_and_consumer(shm_name: str) -> None:
         published = Array(mem, "published", 1, dtype=np.uint64)
         producer = ctx.Process(target=mp_workers.produce,
                                args=(shm_name, count))
-        producer.start()
-        try:
+
+        def check_values() -> None:
             seen = 0
             while seen < count:
                 mp_workers.wait_for(lambda: published.load(0) > seen,
@@ -145,9 +136,5 @@ def test_live_producer_and_consumer(shm_name: str) -> None:
                 for i in range(seen, upto):
                     assert values[i] == i * 0.25 - 7.0, i
                 seen = upto
-        finally:
-            producer.join(mp_workers.DEADLINE_S)
-            if producer.is_alive():
-                producer.kill()
-                producer.join()
-        assert producer.exitcode == 0
+
+        run_processes([producer], mp_workers.DEADLINE_S, check_values)

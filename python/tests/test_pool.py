@@ -11,18 +11,11 @@ import pytest
 
 import pool_workers
 import zeroipc
+from helpers import C_RECORD as RECORD
+from helpers import check_validate_by_name, run_processes
 from zeroipc import Array, Memory, Pool
 
 pytestmark = pytest.mark.timeout(120)
-
-# struct { uint32_t id; double value; int16_t kind; float weight;
-# char label[8]; } on x86-64 and aarch64.
-RECORD = np.dtype({
-    "names": ["id", "value", "kind", "weight", "label"],
-    "formats": ["<u4", "<f8", "<i2", "<f4", "S8"],
-    "offsets": [0, 8, 16, 20, 24],
-    "itemsize": 32,
-})
 
 ctx = mp.get_context("spawn")
 
@@ -178,16 +171,9 @@ def test_readonly_memory(mem: Memory) -> None:
 
 def test_validate_checks_the_header_by_name(mem: Memory) -> None:
     pool = Pool(mem, "v", 4, dtype=np.int64)
-    pool.validate()
     cap = mem.region("v")[0:4].view(np.uint32)     # header: capacity
-    cap[0] = 5                          # disagrees with the entry size
-    with pytest.raises(zeroipc.Corrupt):
-        pool.validate()
-    cap[0] = 4
-    pool.validate()
-    pool.close()
-    with pytest.raises(ValueError, match="closed"):
-        pool.validate()
+    # 5 disagrees with the entry size.
+    check_validate_by_name(pool, cap, bad=5, good=4)
 
 
 def test_close_and_context_manager(mem: Memory) -> None:
@@ -211,15 +197,7 @@ def test_processes_never_share_an_object(shm_name: str) -> None:
         procs = [ctx.Process(target=pool_workers.churn,
                              args=(shm_name, barrier, w, iters, 5))
                  for w in range(workers)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(120)
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
-        assert [p.exitcode for p in procs] == [0] * workers
+        run_processes(procs, 120)
         assert int(counts.data.sum()) > 0
         assert len(pool) == 0
         pool.validate()

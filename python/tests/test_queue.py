@@ -14,11 +14,11 @@ import pytest
 
 import queue_workers
 import zeroipc
+from helpers import (RECORD, check_closed, check_create_and_open_errors,
+                     check_second_mapping_sees_same, run_processes)
 from zeroipc import Array, Memory, Queue
 
 pytestmark = pytest.mark.timeout(120)
-
-RECORD = np.dtype([("id", "<u4"), ("flag", "u1"), ("x", "<f8")], align=True)
 
 
 def test_create_push_pop_fifo(mem: Memory) -> None:
@@ -48,14 +48,7 @@ def test_full_and_capacity_rounding(mem: Memory) -> None:
 
 
 def test_open_sees_same_queue(mem: Memory, shm_name: str) -> None:
-    q = Queue(mem, "shared", 8, dtype=np.float64)
-    q.push(2.5)
-    with Memory(shm_name) as other:
-        t = Queue(other, "shared", dtype=np.float64)
-        assert t.capacity == 8 and len(t) == 1
-        assert t.pop() == 2.5
-        t.push(-1.0)
-    assert q.pop() == -1.0
+    check_second_mapping_sees_same(Queue, mem, shm_name)
 
 
 @pytest.mark.parametrize("dtype,values", [
@@ -160,16 +153,12 @@ def test_blocked_pop_woken_by_push(mem: Memory, shm_name: str) -> None:
     ready = ctx.Event()
     p = ctx.Process(target=queue_workers.blocked_pop,
                     args=(shm_name, ready, 30.0))
-    p.start()
-    try:
+
+    def wake() -> None:
         assert ready.wait(30)
         q.push(4242)
-        p.join(30)
-    finally:
-        if p.is_alive():
-            p.kill()
-            p.join()
-    assert p.exitcode == 0
+
+    run_processes([p], 30, wake)
 
 
 def test_single_modes(mem: Memory, shm_name: str) -> None:
@@ -209,32 +198,14 @@ def test_open_repairs_after_single_producer_died(mem: Memory,
 
 
 def test_errors(mem: Memory) -> None:
-    Queue(mem, "e", 4, dtype=np.int64)
-    with pytest.raises(zeroipc.SizeMismatch):
-        Queue(mem, "e", dtype=np.int32)
-    with pytest.raises(zeroipc.Exists):
-        Queue(mem, "e", 4, dtype=np.int64)
-    with pytest.raises(zeroipc.NotFound):
-        Queue(mem, "missing", dtype=np.int64)
-    with pytest.raises(zeroipc.Name):
-        Queue(mem, "x" * 27, 4, dtype=np.int64)
-    with pytest.raises(TypeError):
-        Queue(mem, "n", 4)
-    with pytest.raises(ValueError):
-        Queue(mem, "n", 0, dtype=np.int8)
-    with pytest.raises(TypeError):
-        Queue(mem, "n", 4, dtype=object)
+    check_create_and_open_errors(Queue, mem)
     with pytest.raises(ValueError):
         Queue(mem, "n", 4, dtype=np.dtype((np.void, 0)))
     q = Queue(mem, "c", 2, dtype=np.int8)
     with q:
         pass
-    assert q.closed
-    for op in (lambda: q.push(1), lambda: q.pop(), lambda: len(q),
-               lambda: q.push_many([1]), lambda: q.pop_many(1)):
-        with pytest.raises(ValueError):
-            op()
-    assert "closed" in repr(q)
+    check_closed(q, lambda: q.push(1), lambda: q.pop(), lambda: len(q),
+                 lambda: q.push_many([1]), lambda: q.pop_many(1))
 
 
 def test_corrupt_header_raises(mem: Memory) -> None:
@@ -261,17 +232,7 @@ def test_processes_lose_duplicate_and_reorder_nothing(
                           args=(shm_name, barrier, producers, per_worker,
                                 batch))
               for _ in range(consumers)]
-    for p in procs:
-        p.start()
-    try:
-        for p in procs:
-            p.join(queue_workers.DEADLINE_S * 2)
-    finally:
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
-    assert [p.exitcode for p in procs] == [0] * len(procs)
+    run_processes(procs, queue_workers.DEADLINE_S * 2)
     counts = np.asarray(seen.data)
     assert counts.min() == 1 and counts.max() == 1
     q = Queue(mem, "jobs", dtype=np.uint64)

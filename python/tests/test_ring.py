@@ -14,11 +14,12 @@ import pytest
 
 import ring_workers
 import zeroipc
+from conftest import child_env
+from helpers import (RECORD, ROUND_TRIP_CASES, check_closed,
+                     check_create_and_open_errors, run_processes)
 from zeroipc import Array, Memory, Ring
 
 pytestmark = pytest.mark.timeout(120)
-
-RECORD = np.dtype([("id", "<u4"), ("flag", "u1"), ("x", "<f8")], align=True)
 
 
 def test_create_push_pop_fifo(mem: Memory) -> None:
@@ -139,13 +140,7 @@ def test_timeouts(mem: Memory) -> None:
         r.pop(timeout=-1)
 
 
-@pytest.mark.parametrize("dtype,values", [
-    (np.uint8, [0, 255, 7]),
-    (np.int64, [-(1 << 62), 0, (1 << 62)]),
-    (np.float32, [1.5, -0.25, 3.0]),
-    (np.complex128, [1 + 2j, -3j, 0.5]),
-    (np.dtype("S5"), [b"ab", b"hello", b""]),
-])
+@pytest.mark.parametrize("dtype,values", ROUND_TRIP_CASES)
 def test_dtypes_round_trip(mem: Memory, dtype: Any, values: list) -> None:
     r = Ring(mem, "d", len(values), dtype=dtype)
     assert r.write(np.array(values, dtype=dtype)) == len(values)
@@ -185,32 +180,13 @@ def test_len_and_iteration(mem: Memory) -> None:
 
 
 def test_errors(mem: Memory) -> None:
-    Ring(mem, "e", 4, dtype=np.int64)
-    with pytest.raises(zeroipc.SizeMismatch):
-        Ring(mem, "e", dtype=np.int32)
-    with pytest.raises(zeroipc.Exists):
-        Ring(mem, "e", 4, dtype=np.int64)
-    with pytest.raises(zeroipc.NotFound):
-        Ring(mem, "missing", dtype=np.int64)
-    with pytest.raises(zeroipc.Name):
-        Ring(mem, "x" * 27, 4, dtype=np.int64)
-    with pytest.raises(TypeError):
-        Ring(mem, "n", 4)
-    with pytest.raises(ValueError):
-        Ring(mem, "n", 0, dtype=np.int8)
-    with pytest.raises(TypeError):
-        Ring(mem, "n", 4, dtype=object)
+    check_create_and_open_errors(Ring, mem)
     with pytest.raises(zeroipc.Inval):
         Ring(mem, "huge", 1 << 31, dtype=np.int32)   # > 4 GiB of bytes
     r = Ring(mem, "c", 2, dtype=np.int8)
     with r:
         r.push(1)
-    assert r.closed
-    with pytest.raises(ValueError):
-        r.push(1)
-    with pytest.raises(ValueError):
-        r.pop()
-    assert "closed" in repr(r)
+    check_closed(r, lambda: r.push(1), lambda: r.pop())
 
 
 def test_second_producer_is_reported(mem: Memory) -> None:
@@ -249,17 +225,7 @@ def test_producer_and_consumer_processes(mem: Memory, shm_name: str,
                          args=(shm_name, barrier, count, chunk)),
              ctx.Process(target=ring_workers.consumer,
                          args=(shm_name, barrier, count, chunk))]
-    for p in procs:
-        p.start()
-    try:
-        for p in procs:
-            p.join(ring_workers.DEADLINE_S * 2)
-    finally:
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
-    assert [p.exitcode for p in procs] == [0, 0]
+    run_processes(procs, ring_workers.DEADLINE_S * 2)
     assert got.load(0) == count
 
 
@@ -279,17 +245,13 @@ print(int(got))
 
 def test_interpreter_exit_hands_back_reads_and_does_not_crash(
         mem: Memory, shm_name: str) -> None:
-    import os
     import subprocess
     import sys
     w = Ring(mem, "x", 16, dtype=np.int64)      # release batch 4
     assert w.write(np.arange(10)) == 10
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
-        + [p for p in [env.get("PYTHONPATH")] if p])
     p = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, shm_name],
-                       capture_output=True, text=True, env=env, timeout=60)
+                       capture_output=True, text=True, env=child_env(),
+                       timeout=60)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "0"
     # The read was handed back at exit: the next consumer starts at 1.

@@ -10,6 +10,7 @@ import pytest
 
 import map_workers
 import zeroipc
+from helpers import check_validate_by_name, run_processes
 from zeroipc import Map, Memory, Set
 
 pytestmark = pytest.mark.timeout(120)
@@ -101,16 +102,8 @@ def test_readonly_memory(mem: Memory) -> None:
 def test_validate_checks_the_header_by_name(mem: Memory) -> None:
     s = Set(mem, "v", 8, dtype=np.int32)
     s.add(3)
-    s.validate()
     cap = mem.region("v")[4:8].view(np.uint32)     # header: capacity
-    cap[0] = 6                          # not a power of two
-    with pytest.raises(zeroipc.Corrupt):
-        s.validate()
-    cap[0] = 8
-    s.validate()
-    s.close()
-    with pytest.raises(ValueError, match="closed"):
-        s.validate()
+    check_validate_by_name(s, cap, bad=6, good=8)  # 6: not a power of two
 
 
 def test_processes_add_same_keys_one_winner_each(shm_name: str) -> None:
@@ -122,12 +115,9 @@ def test_processes_add_same_keys_one_winner_each(shm_name: str) -> None:
         procs = [ctx.Process(target=map_workers.add_same_keys,
                              args=(shm_name, barrier, w, keys, result))
                  for w in range(workers)]
-        for p in procs:
-            p.start()
-        won = dict(result.get(timeout=120) for _ in procs)
-        for p in procs:
-            p.join(120)
-        assert [p.exitcode for p in procs] == [0] * workers
+        won = run_processes(
+            procs, 120, lambda: dict(result.get(timeout=120) for _ in procs))
+        assert won is not None
         assert sorted(k for ks in won.values() for k in ks) == list(
             range(keys))
         assert len(s) == keys

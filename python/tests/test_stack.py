@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
+import threading
 from typing import Any
 
 import numpy as np
@@ -12,11 +13,12 @@ import pytest
 
 import stack_workers
 import zeroipc
+from helpers import (RECORD, ROUND_TRIP_CASES, check_closed,
+                     check_create_and_open_errors,
+                     check_second_mapping_sees_same, run_processes)
 from zeroipc import Array, Memory, Stack
 
 pytestmark = pytest.mark.timeout(120)
-
-RECORD = np.dtype([("id", "<u4"), ("flag", "u1"), ("x", "<f8")], align=True)
 
 
 def test_create_push_pop_lifo(mem: Memory) -> None:
@@ -37,23 +39,10 @@ def test_create_push_pop_lifo(mem: Memory) -> None:
 
 
 def test_open_sees_same_stack(mem: Memory, shm_name: str) -> None:
-    s = Stack(mem, "shared", 8, dtype=np.float64)
-    s.push(2.5)
-    with Memory(shm_name) as other:
-        t = Stack(other, "shared", dtype=np.float64)
-        assert t.capacity == 8 and len(t) == 1
-        assert t.pop() == 2.5
-        t.push(-1.0)
-    assert s.pop() == -1.0
+    check_second_mapping_sees_same(Stack, mem, shm_name)
 
 
-@pytest.mark.parametrize("dtype,values", [
-    (np.uint8, [0, 255, 7]),
-    (np.int64, [-(1 << 62), 0, (1 << 62)]),
-    (np.float32, [1.5, -0.25, 3.0]),
-    (np.complex128, [1 + 2j, -3j, 0.5]),
-    (np.dtype("S5"), [b"ab", b"hello", b""]),
-])
+@pytest.mark.parametrize("dtype,values", ROUND_TRIP_CASES)
 def test_dtypes_round_trip(mem: Memory, dtype: Any, values: list) -> None:
     s = Stack(mem, "d", len(values), dtype=dtype)
     for v in values:
@@ -121,28 +110,48 @@ def test_slot_held_by_dead_peer_returns_none(mem: Memory) -> None:
 
 
 def test_errors(mem: Memory) -> None:
-    Stack(mem, "e", 4, dtype=np.int64)
-    with pytest.raises(zeroipc.SizeMismatch):
-        Stack(mem, "e", dtype=np.int32)
-    with pytest.raises(zeroipc.Exists):
-        Stack(mem, "e", 4, dtype=np.int64)
-    with pytest.raises(zeroipc.NotFound):
-        Stack(mem, "missing", dtype=np.int64)
-    with pytest.raises(zeroipc.Name):
-        Stack(mem, "x" * 27, 4, dtype=np.int64)
-    with pytest.raises(TypeError):
-        Stack(mem, "n", 4)
-    with pytest.raises(ValueError):
-        Stack(mem, "n", 0, dtype=np.int8)
-    with pytest.raises(TypeError):
-        Stack(mem, "n", 4, dtype=object)
+    check_create_and_open_errors(Stack, mem)
     s = Stack(mem, "c", 2, dtype=np.int8)
     with s:
         pass
-    assert s.closed
-    with pytest.raises(ValueError):
-        s.push(1)
-    assert "closed" in repr(s)
+    check_closed(s, lambda: s.push(1))
+
+
+def test_threads_lose_and_duplicate_nothing(mem: Memory) -> None:
+    # Each thread converts values through its own buffer: the library runs
+    # without the GIL, so a shared one would mix values up.
+    s = Stack(mem, "threads", 16, dtype=np.uint64)
+    workers, per_worker = 4, 2000
+    popped: list[list[int]] = [[] for _ in range(workers)]
+    errors: list[BaseException] = []
+
+    def pusher(w: int) -> None:
+        try:
+            for seq in range(per_worker):
+                assert s.push((w << 32) | seq, timeout=30)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def popper(w: int) -> None:
+        try:
+            for _ in range(per_worker):
+                v = s.pop(timeout=30)
+                assert v is not None
+                popped[w].append(int(v))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=f, args=(w,))
+               for w in range(workers) for f in (pusher, popper)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    assert sorted(v for vs in popped for v in vs) == sorted(
+        (w << 32) | seq for w in range(workers) for seq in range(per_worker))
+    assert len(s) == 0
 
 
 def test_corrupt_header_raises(mem: Memory) -> None:
@@ -170,17 +179,7 @@ def test_processes_lose_and_duplicate_nothing(mem: Memory,
     procs += [ctx.Process(target=stack_workers.popper,
                           args=(shm_name, barrier, per_worker, total))
               for _ in range(poppers)]
-    for p in procs:
-        p.start()
-    try:
-        for p in procs:
-            p.join(stack_workers.DEADLINE_S * 2)
-    finally:
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
-    assert [p.exitcode for p in procs] == [0] * len(procs)
+    run_processes(procs, stack_workers.DEADLINE_S * 2)
     counts = np.asarray(seen.data)
     assert counts.min() == 1 and counts.max() == 1
     assert len(Stack(mem, "jobs", dtype=np.uint64)) == 0

@@ -8,18 +8,16 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ._ffi import ffi, lib
+from ._structure import (CFunctions, ElementStructure, check_capacity,
+                         element_dtype)
 from ._view import address_of, byte_view
 from .errors import check
-from .memory import Memory, _encode
+from .memory import Memory
 
 __all__ = ["Array"]
 
-# Elements sit at 8-byte aligned offsets in the segment (format v2), so a
-# dtype that needs more cannot be viewed safely.
-_MAX_ALIGNMENT = 8
 
-
-class Array:
+class Array(ElementStructure):
     """A named array of `capacity` elements of `dtype` in a segment.
 
     ``Array(mem, name, capacity, dtype=...)`` creates it (zeroed);
@@ -37,92 +35,42 @@ class Array:
     dtypes.
     """
 
+    _KIND = "Array"
+    _c = CFunctions("array")
+
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
                  dtype: DTypeLike = None) -> None:
-        if dtype is None:
-            raise TypeError("dtype is required: zeroipc stores no type, so "
-                            "every user states the element type")
-        dt = np.dtype(dtype)
-        if dt.hasobject:
-            raise TypeError("dtype %s holds Python objects, which cannot live "
-                            "in shared memory" % dt)
-        if dt.alignment > _MAX_ALIGNMENT:
-            raise ValueError("dtype %s needs %d-byte alignment; shared arrays "
-                             "guarantee %d" % (dt, dt.alignment,
-                                               _MAX_ALIGNMENT))
-        if capacity is not None and capacity < 0:
-            raise ValueError("capacity must be positive, got %d" % capacity)
-        memh = mem._handle()
-        out = ffi.new("zeroipc_array **")
-        cname = _encode(name)
-        if capacity is None:
-            check(lib.zeroipc_array_open(out, memh, cname, dt.itemsize))
-        else:
-            check(lib.zeroipc_array_create(out, memh, cname, dt.itemsize,
-                                           capacity))
-        # The array handle borrows the memory handle, so its destructor
-        # holds a reference to it: the memory is closed after the array.
-        self._h: Any = ffi.gc(
-            out[0],
-            lambda p, _mem=memh, _close=lib.zeroipc_array_close: _close(p))
-        self._name = name
-        self._mem_name = mem.name
-        self._dtype = dt
-        self._capacity = int(lib.zeroipc_array_capacity(self._h))
-        elem_size = int(lib.zeroipc_array_elem_size(self._h))
-        if elem_size != dt.itemsize:
+        # Elements sit at 8-byte aligned offsets in the segment (format
+        # v2), so a dtype that needs more cannot be viewed safely.  A
+        # capacity or element size of 0 is left to the library to refuse.
+        dt = element_dtype(dtype, "element", "shared arrays guarantee",
+                           nonempty=False)
+        check_capacity(capacity, minimum=0)
+        self._attach_elements(mem, name, capacity, dt)
+        if self._elem_size != dt.itemsize:
             raise RuntimeError("library reports element size %d for dtype "
-                               "%s of itemsize %d" % (elem_size, dt,
+                               "%s of itemsize %d" % (self._elem_size, dt,
                                                       dt.itemsize))
-        address = address_of(lib.zeroipc_array_data(self._h))
+        address = address_of(self._c.data(self._h))
         self._atomic_ops = (_Atomics(dt) if dt.kind in "iu" and dt.isnative
                             else None)
         self._view: np.ndarray | None = byte_view(
-            memh, address, self._capacity * elem_size,
+            self._memh, address, self._capacity * self._elem_size,
             mem.readonly).view(dt)
 
     # -- lifecycle -------------------------------------------------------
 
     def close(self) -> None:
         """Release the array handle.  Views taken earlier stay valid."""
-        self._h = None
+        super().close()
         self._view = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Array":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _handle(self) -> Any:
-        h = self._h
-        if h is None:
-            raise ValueError("operation on closed Array %r" % self._name)
-        return h
 
     # -- description -----------------------------------------------------
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._dtype
-
-    @property
-    def capacity(self) -> int:
-        """Number of elements (as stored in the segment)."""
-        return self._capacity
-
-    @property
     def elem_size(self) -> int:
         """Bytes per element, as the library reports it."""
-        return int(lib.zeroipc_array_elem_size(self._handle()))
+        return int(self._c.elem_size(self._handle()))
 
     @property
     def data(self) -> np.ndarray:
@@ -133,13 +81,14 @@ class Array:
         """
         view = self._view
         if view is None:
-            raise ValueError("operation on closed Array %r" % self._name)
+            raise self._closed_error()
         return view
 
-    def __repr__(self) -> str:
-        return "<zeroipc.Array %r in %r: %s[%d]%s>" % (
-            self._name, self._mem_name, self._dtype, self._capacity,
-            " closed" if self._h is None else "")
+    def _describe(self) -> str:
+        return "%s[%d]" % (self._dtype, self._capacity)
+
+    def _state(self) -> str:
+        return ""
 
     # -- NumPy-style access ----------------------------------------------
 
@@ -149,13 +98,13 @@ class Array:
     def __getitem__(self, key: Any) -> Any:
         view = self._view
         if view is None:
-            raise ValueError("operation on closed Array %r" % self._name)
+            raise self._closed_error()
         return view[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
         view = self._view
         if view is None:
-            raise ValueError("operation on closed Array %r" % self._name)
+            raise self._closed_error()
         view[key] = value
 
     def __iter__(self) -> Iterator[Any]:
@@ -176,7 +125,7 @@ class Array:
             raise TypeError("atomic operations need a native-endian integer "
                             "dtype, not %s" % self._dtype)
         if self._h is None:
-            raise ValueError("operation on closed Array %r" % self._name)
+            raise self._closed_error()
         return ops
 
     def _index(self, index: int) -> int:

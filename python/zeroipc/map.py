@@ -2,78 +2,24 @@
 """Hash maps with fixed-size keys and values in shared memory."""
 from __future__ import annotations
 
-import math
 from typing import Any, Iterator
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from ._ffi import ffi, lib
+from ._structure import (EEXISTS, ENOT_FOUND, WAIT_FOREVER, CFunctions,
+                         HashStructure, check_capacity, fixed_dtype,
+                         from_bytes, outcome, timeout_ns, to_bytes)
 from .errors import check
-from .memory import Memory, _encode
+from .memory import Memory
 
 __all__ = ["Map"]
 
 _MISSING = object()
 
 
-def _fixed_dtype(dtype: DTypeLike, what: str) -> np.dtype:
-    if dtype is None:
-        raise TypeError("%s is required: zeroipc stores no type, so every "
-                        "user states it" % what)
-    dt = np.dtype(dtype)
-    if dt.hasobject:
-        raise TypeError("%s %s holds Python objects, which cannot live in "
-                        "shared memory" % (what, dt))
-    if dt.itemsize == 0:
-        raise ValueError("%s %s has no bytes" % (what, dt))
-    return dt
-
-
-def _to_bytes(value: Any, dt: np.dtype, what: str) -> bytes:
-    """`value` as exactly dt.itemsize bytes.
-
-    Bytes-like objects are taken as they are and must have the right
-    length; anything else is converted to the dtype (a Python number, a
-    NumPy scalar, a tuple or np.void for a structured dtype).  Conversion
-    starts from zeros, so padding in a record is zero: keys are compared as
-    bytes.
-    """
-    if isinstance(value, (bytes, bytearray, memoryview)) and not (
-            dt.kind == "S" and len(value) != dt.itemsize):
-        raw = bytes(value)
-        if len(raw) != dt.itemsize:
-            raise ValueError("%s of %d bytes, expected %d" % (
-                what, len(raw), dt.itemsize))
-        return raw
-    if dt.kind in "iu" and isinstance(value, (int, np.integer)) and \
-            not isinstance(value, bool):
-        info = np.iinfo(dt)
-        if not info.min <= int(value) <= info.max:
-            raise OverflowError("%s %d does not fit %s" % (what, value, dt))
-    if dt.kind in "iu" and isinstance(value, (float, np.floating)) and \
-            not float(value).is_integer():
-        raise ValueError("%s %r is not an integer (%s)" % (what, value, dt))
-    buf = np.zeros((), dtype=dt)
-    buf[()] = value
-    return buf.tobytes()
-
-
-def _from_bytes(raw: bytes, dt: np.dtype) -> Any:
-    return np.frombuffer(raw, dtype=dt)[0]
-
-
-def _timeout_ns(timeout: float | None) -> int:
-    if timeout is None or (isinstance(timeout, float) and
-                           math.isinf(timeout)):
-        return int(lib.ZEROIPC_WAIT_FOREVER)
-    if timeout < 0:
-        raise ValueError("timeout must be >= 0 seconds or None, got %r"
-                         % (timeout,))
-    return min(int(timeout * 1e9), (1 << 63) - 1)
-
-
-class Map:
+class Map(HashStructure):
     """A named hash map in a segment, with `key_dtype` keys and
     `value_dtype` values.
 
@@ -99,63 +45,26 @@ class Map:
     concurrent changes.  See SPECIFICATION.md, "Map".
     """
 
+    _KIND = "Map"
+    _c = CFunctions("map")
+
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
                  key_dtype: DTypeLike = None,
                  value_dtype: DTypeLike = None) -> None:
-        kdt = _fixed_dtype(key_dtype, "key_dtype")
-        vdt = _fixed_dtype(value_dtype, "value_dtype")
-        if capacity is not None and capacity <= 0:
-            raise ValueError("capacity must be positive, got %d" % capacity)
-        memh = mem._handle()
-        out = ffi.new("zeroipc_map **")
-        cname = _encode(name)
-        if capacity is None:
-            check(lib.zeroipc_map_open(out, memh, cname, kdt.itemsize,
-                                       vdt.itemsize))
-        else:
-            check(lib.zeroipc_map_create(out, memh, cname, kdt.itemsize,
-                                         vdt.itemsize, capacity))
-        # The map handle borrows the memory handle: its destructor keeps a
-        # reference so the memory is closed after the map.
-        self._h: Any = ffi.gc(
-            out[0],
-            lambda p, _mem=memh, _close=lib.zeroipc_map_close: _close(p))
-        self._memh = memh
-        self._name = name
-        self._mem_name = mem.name
+        kdt = fixed_dtype(key_dtype, "key_dtype")
+        vdt = fixed_dtype(value_dtype, "value_dtype")
+        check_capacity(capacity)
         self._kdt = kdt
         self._vdt = vdt
-        self._capacity = int(lib.zeroipc_map_capacity(self._h))
+        self._attach(mem, name, capacity, (kdt.itemsize, vdt.itemsize))
         self._timeout: float | None = (
             lib.ZEROIPC_MAP_DEFAULT_TIMEOUT_NS / 1e9)
 
-    # -- lifecycle -------------------------------------------------------
-
     def close(self) -> None:
         """Release the handle; the map stays in the segment."""
-        self._h = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Map":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _handle(self) -> Any:
-        h = self._h
-        if h is None:
-            raise ValueError("operation on closed Map %r" % self._name)
-        return h
+        super().close()
 
     # -- description -----------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     @property
     def key_dtype(self) -> np.dtype:
@@ -166,11 +75,6 @@ class Map:
         return self._vdt
 
     @property
-    def capacity(self) -> int:
-        """Number of slots (a power of two)."""
-        return self._capacity
-
-    @property
     def timeout(self) -> float | None:
         """Seconds to wait for another process's rewrite of a value before
         raising :class:`~zeroipc.Timeout`; None waits without limit (a
@@ -179,35 +83,26 @@ class Map:
 
     @timeout.setter
     def timeout(self, seconds: float | None) -> None:
-        check(lib.zeroipc_map_set_timeout(self._handle(),
-                                          _timeout_ns(seconds)))
+        check(self._c.set_timeout(
+            self._handle(),
+            WAIT_FOREVER if seconds is None else timeout_ns(seconds)))
         self._timeout = seconds
 
-    def __len__(self) -> int:
-        return int(lib.zeroipc_map_size(self._handle()))
-
-    def __repr__(self) -> str:
-        state = (" closed" if self._h is None else
-                 " %d/%d" % (len(self), self._capacity))
-        return "<zeroipc.Map %r in %r: %s -> %s%s>" % (
-            self._name, self._mem_name, self._kdt, self._vdt, state)
+    def _describe(self) -> str:
+        return "%s -> %s" % (self._kdt, self._vdt)
 
     # -- conversions -----------------------------------------------------
 
-    def _key(self, key: Any) -> Any:
-        return ffi.from_buffer(_to_bytes(key, self._kdt, "key"))
-
     def _value(self, value: Any) -> Any:
-        return ffi.from_buffer(_to_bytes(value, self._vdt, "value"))
+        return ffi.from_buffer(to_bytes(value, self._vdt, "value"))
 
     def _find(self, kb: Any) -> Any:
         """The value of key bytes `kb`, or _MISSING."""
         out = ffi.new("char[]", self._vdt.itemsize)
-        status = lib.zeroipc_map_find(out, self._handle(), kb)
-        if status == lib.ZEROIPC_ENOT_FOUND:
+        if not outcome(self._c.find(out, self._handle(), kb),
+                       (ENOT_FOUND,)):
             return _MISSING
-        check(status)
-        return _from_bytes(ffi.buffer(out)[:], self._vdt)
+        return from_bytes(ffi.buffer(out)[:], self._vdt)
 
     # -- dict-style access -----------------------------------------------
 
@@ -224,45 +119,31 @@ class Map:
     def __setitem__(self, key: Any, value: Any) -> None:
         """Insert or update: raises :class:`~zeroipc.Full` when the key is
         new and no slot is free."""
-        check(lib.zeroipc_map_insert_or_update(
-            self._handle(), self._key(key), self._value(value)))
+        check(self._c.insert_or_update(self._handle(), self._key(key),
+                                       self._value(value)))
 
     def insert(self, key: Any, value: Any) -> bool:
         """Add `key` -> `value` unless the key is present.  True if added,
         False if it was already there (its value unchanged)."""
-        status = lib.zeroipc_map_insert(self._handle(), self._key(key),
-                                        self._value(value))
-        if status == lib.ZEROIPC_EEXISTS:
-            return False
-        check(status)
-        return True
+        return outcome(self._c.insert(self._handle(), self._key(key),
+                                      self._value(value)), (EEXISTS,))
 
     def __delitem__(self, key: Any) -> None:
-        status = lib.zeroipc_map_erase(self._handle(), self._key(key))
-        if status == lib.ZEROIPC_ENOT_FOUND:
+        if not outcome(self._c.erase(self._handle(), self._key(key)),
+                       (ENOT_FOUND,)):
             raise KeyError(key)
-        check(status)
 
     def pop(self, key: Any, default: Any = _MISSING) -> Any:
         """Remove `key` and return its value (read just before the erase;
         another process may change it in between)."""
         kb = self._key(key)
         value = self._find(kb)
-        if value is not _MISSING:
-            status = lib.zeroipc_map_erase(self._handle(), kb)
-            if status != lib.ZEROIPC_ENOT_FOUND:
-                check(status)
-                return value
+        if value is not _MISSING and outcome(
+                self._c.erase(self._handle(), kb), (ENOT_FOUND,)):
+            return value
         if default is _MISSING:
             raise KeyError(key)
         return default
-
-    def __contains__(self, key: Any) -> bool:
-        try:
-            kb = self._key(key)
-        except (TypeError, ValueError, OverflowError):
-            return False
-        return bool(check(lib.zeroipc_map_contains(self._handle(), kb)))
 
     # -- iteration -------------------------------------------------------
 
@@ -275,13 +156,12 @@ class Map:
         vout = ffi.new("char[]", self._vdt.itemsize) if want_value else \
             ffi.NULL
         while True:
-            status = lib.zeroipc_map_next(kout, vout, h, cursor)
-            if status == lib.ZEROIPC_ENOT_FOUND:
+            if not outcome(self._c.next(kout, vout, h, cursor),
+                           (ENOT_FOUND,)):
                 return
-            check(status)
-            yield (_from_bytes(ffi.buffer(kout)[:], self._kdt)
+            yield (from_bytes(ffi.buffer(kout)[:], self._kdt)
                    if want_key else None,
-                   _from_bytes(ffi.buffer(vout)[:], self._vdt)
+                   from_bytes(ffi.buffer(vout)[:], self._vdt)
                    if want_value else None)
 
     def __iter__(self) -> Iterator[Any]:
@@ -303,5 +183,4 @@ class Map:
         """Check the map's shared bytes at rest (by name, reading the key
         and value sizes from its header); raise :class:`~zeroipc.Corrupt` on
         an inconsistency.  Meant for a map nobody is changing."""
-        self._handle()
-        check(lib.zeroipc_map_validate(self._memh, _encode(self._name)))
+        self._validate_by_name()

@@ -7,18 +7,14 @@ from typing import Any, Iterator, NamedTuple
 import numpy as np
 
 from ._ffi import ffi, lib
+from ._structure import Handle
+from ._structure import encode_name as _encode
 from ._view import address_of, byte_view
 from .errors import NotFound, check  # type: ignore[attr-defined]
 
 __all__ = ["Memory", "Table", "Entry"]
 
 DEFAULT_MAX_ENTRIES: int = lib.ZEROIPC_DEFAULT_MAX_ENTRIES
-
-
-def _encode(name: str) -> bytes:
-    if not isinstance(name, str):
-        raise TypeError("name must be str, not %s" % type(name).__name__)
-    return name.encode()
 
 
 def _decode(raw: bytes) -> str:
@@ -39,7 +35,7 @@ def _entry(raw: Any) -> Entry:
     return Entry(_decode(ffi.string(raw.name)), raw.offset, raw.size)
 
 
-class Memory:
+class Memory(Handle):
     """A named POSIX shared-memory segment in zeroipc format v2.
 
     ``Memory(name, size)`` opens `name` if it exists (whatever its size) or
@@ -54,6 +50,8 @@ class Memory:
     the segment keep the mapping alive, so they stay valid after ``close()``
     until they are gone too.
     """
+
+    _KIND = "Memory"
 
     def __init__(self, name: str, size: int = 0,
                  max_entries: int = DEFAULT_MAX_ENTRIES, *,
@@ -99,23 +97,7 @@ class Memory:
         Idempotent.  The segment is unmapped when no Array or NumPy view
         made from it remains either.
         """
-        self._h = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Memory":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _handle(self) -> Any:
-        h = self._h
-        if h is None:
-            raise ValueError("operation on closed Memory %r" % self._name)
-        return h
+        super().close()
 
     @staticmethod
     def unlink(name: str, missing_ok: bool = False) -> None:

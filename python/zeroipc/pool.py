@@ -2,38 +2,25 @@
 """Fixed-size object pools in shared memory, addressed by index."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from ._ffi import ffi, lib
+from ._structure import (EFULL, ETIMEOUT, CFunctions, ElementStructure,
+                         check_capacity, documented, element_dtype, outcome,
+                         timeout_ns)
 from ._view import address_of, byte_view
 from .errors import check
-from .memory import Memory, _encode
+from .memory import Memory
 
 __all__ = ["Pool"]
 
-# Objects sit at 8-byte aligned offsets only when their size is a multiple
-# of 8, and the library guarantees no more than 8 for anything.
-_MAX_ALIGNMENT = 8
+_ENOT_ALLOCATED = int(lib.ZEROIPC_ENOT_ALLOCATED)
 
 
-def _timeout_ns(timeout: float | None) -> int:
-    """C timeout for a Python one: None means do not wait (0), a number of
-    seconds waits that long, math.inf waits without limit."""
-    if timeout is None:
-        return 0
-    if timeout < 0:
-        raise ValueError("timeout must be >= 0 seconds or None, got %r"
-                         % (timeout,))
-    if math.isinf(timeout):
-        return int(lib.ZEROIPC_WAIT_FOREVER)
-    return min(int(timeout * 1e9), (1 << 63) - 1)
-
-
-class Pool:
+class Pool(ElementStructure):
     """A named pool of `capacity` objects of `dtype` in a segment.
 
     ``Pool(mem, name, capacity, dtype=...)`` creates it (every object free
@@ -55,101 +42,44 @@ class Pool:
     object (the pool records no owners).
     """
 
+    _KIND = "Pool"
+    _c = CFunctions("pool")
+
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
                  dtype: DTypeLike = None) -> None:
-        if dtype is None:
-            raise TypeError("dtype is required: zeroipc stores no type, so "
-                            "every user states the object type")
-        dt = np.dtype(dtype)
-        if dt.hasobject:
-            raise TypeError("dtype %s holds Python objects, which cannot live "
-                            "in shared memory" % dt)
-        if dt.alignment > _MAX_ALIGNMENT:
-            raise ValueError("dtype %s needs %d-byte alignment; pool objects "
-                             "guarantee at most %d" % (dt, dt.alignment,
-                                                       _MAX_ALIGNMENT))
-        if dt.itemsize == 0:
-            raise ValueError("dtype %s has no bytes" % dt)
-        if capacity is not None and capacity <= 0:
-            raise ValueError("capacity must be positive, got %d" % capacity)
-        memh = mem._handle()
-        out = ffi.new("zeroipc_pool **")
-        cname = _encode(name)
-        if capacity is None:
-            check(lib.zeroipc_pool_open(out, memh, cname, dt.itemsize))
-        else:
-            check(lib.zeroipc_pool_create(out, memh, cname, dt.itemsize,
-                                          capacity))
-        # The pool handle borrows the memory handle: its destructor keeps a
-        # reference so the memory is closed after the pool.
-        self._h: Any = ffi.gc(
-            out[0],
-            lambda p, _mem=memh, _close=lib.zeroipc_pool_close: _close(p))
-        self._memh = memh
+        # Objects sit at 8-byte aligned offsets only when their size is a
+        # multiple of 8, and the library guarantees no more than 8.
+        dt = element_dtype(dtype, "object", "pool objects guarantee at most")
+        check_capacity(capacity)
+        self._attach_elements(mem, name, capacity, dt)
         self._readonly = mem.readonly
-        self._name = name
-        self._mem_name = mem.name
-        self._dtype = dt
-        self._capacity = int(lib.zeroipc_pool_capacity(self._h))
-        self._elem_size = int(lib.zeroipc_pool_elem_size(self._h))
         self._index_out = ffi.new("uint64_t *")
         self._ptr_out = ffi.new("void **")
 
-    # -- lifecycle -------------------------------------------------------
-
     def close(self) -> None:
         """Release the handle.  Objects stay allocated; views stay valid."""
-        self._h = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Pool":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _handle(self) -> Any:
-        h = self._h
-        if h is None:
-            raise ValueError("operation on closed Pool %r" % self._name)
-        return h
+        super().close()
 
     # -- description -----------------------------------------------------
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._dtype
-
-    @property
-    def capacity(self) -> int:
-        """Number of objects (as stored in the segment)."""
-        return self._capacity
-
-    @property
-    def elem_size(self) -> int:
-        """Bytes per object, as the library reports it."""
-        return self._elem_size
+    capacity = documented(ElementStructure.capacity,
+                          "Number of objects (as stored in the segment).")
+    elem_size = documented(ElementStructure.elem_size,
+                           "Bytes per object, as the library reports it.")
 
     @property
     def in_use(self) -> int:
         """Objects allocated right now (a snapshot)."""
-        return int(lib.zeroipc_pool_in_use(self._handle()))
+        return int(self._c.in_use(self._handle()))
 
     def __len__(self) -> int:
         return self.in_use
 
-    def __repr__(self) -> str:
-        state = (" closed" if self._h is None else
-                 " %d/%d in use" % (self.in_use, self._capacity))
-        return "<zeroipc.Pool %r in %r: %s[%d]%s>" % (
-            self._name, self._mem_name, self._dtype, self._capacity, state)
+    def _describe(self) -> str:
+        return "%s[%d]" % (self._dtype, self._capacity)
+
+    def _state(self) -> str:
+        return " %d/%d in use" % (self.in_use, self._capacity)
 
     # -- allocation ------------------------------------------------------
 
@@ -164,15 +94,11 @@ class Pool:
         h = self._handle()
         out = self._index_out
         if timeout is None:
-            status = lib.zeroipc_pool_try_allocate(out, h)
-            if status == lib.ZEROIPC_EFULL:
-                return None
+            done = outcome(self._c.try_allocate(out, h), (EFULL,))
         else:
-            status = lib.zeroipc_pool_allocate(out, h, _timeout_ns(timeout))
-            if status == lib.ZEROIPC_ETIMEOUT:
-                return None
-        check(status)
-        return int(out[0])
+            done = outcome(self._c.allocate(out, h, timeout_ns(timeout)),
+                           (ETIMEOUT,))
+        return int(out[0]) if done else None
 
     def _index(self, index: Any) -> int:
         # Negative indices are refused rather than wrapped: counting from
@@ -190,20 +116,19 @@ class Pool:
         double free, possibly from another process) and :class:`IndexError`
         if it is out of range.
         """
-        check(lib.zeroipc_pool_free(self._handle(), self._index(index)))
+        check(self._c.free(self._handle(), self._index(index)))
 
     def validate(self) -> None:
         """Check the pool's shared bytes at rest (by name, reading the
         element size from its header); raise :class:`~zeroipc.Corrupt` on an
         inconsistency.  Meant for a pool nobody is changing."""
-        self._handle()
-        check(lib.zeroipc_pool_validate(self._memh, _encode(self._name)))
+        self._validate_by_name()
 
     # -- object access ---------------------------------------------------
 
     def _address(self, index: Any) -> int:
         i = self._index(index)
-        check(lib.zeroipc_pool_ptr(self._ptr_out, self._handle(), i))
+        check(self._c.ptr(self._ptr_out, self._handle(), i))
         return address_of(self._ptr_out[0])
 
     def view(self, index: int) -> np.ndarray:
@@ -235,8 +160,5 @@ class Pool:
         i = int(index)
         if i < 0 or i >= self._capacity:
             return False
-        status = lib.zeroipc_pool_ptr(self._ptr_out, self._handle(), i)
-        if status == lib.ZEROIPC_ENOT_ALLOCATED:
-            return False
-        check(status)
-        return True
+        return outcome(self._c.ptr(self._ptr_out, self._handle(), i),
+                       (_ENOT_ALLOCATED,))

@@ -12,52 +12,20 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._ffi import ffi, lib
+from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
+                         CFunctions, check_capacity, documented,
+                         element_dtype, outcome, thread_slot, timeout_ns)
 from .errors import check
-from .memory import Memory, _encode
+from .memory import Memory
 
 __all__ = ["Queue"]
-
-# Elements sit at 8-byte aligned offsets (format v2) with a stride of the
-# element size; the library promises no more than 8.
-_MAX_ALIGNMENT = 8
 
 # dtype characters whose values `struct` packs exactly as NumPy stores them
 # (native byte order): the fast path of push().
 _STRUCT_CHARS = frozenset("?bBhHiIlLqQefd")
 
-_OK = int(lib.ZEROIPC_OK)
-_EFULL = int(lib.ZEROIPC_EFULL)
-_EEMPTY = int(lib.ZEROIPC_EEMPTY)
-_ETIMEOUT = int(lib.ZEROIPC_ETIMEOUT)
-_FOREVER = int(lib.ZEROIPC_WAIT_FOREVER)
 
-
-def _timeout_ns(timeout: float) -> int:
-    """C timeout in nanoseconds for a timeout in seconds (math.inf: no
-    limit)."""
-    if timeout < 0:
-        raise ValueError("timeout must be >= 0 seconds or None, got %r"
-                         % (timeout,))
-    if math.isinf(timeout):
-        return _FOREVER
-    return min(int(timeout * 1e9), (1 << 63) - 1)
-
-
-def _thread_slot(tls: threading.local, dtype: np.dtype) -> tuple[Any, Any]:
-    """This thread's one-element buffer of `dtype` and a C pointer to it.
-
-    The pointer is a plain ``void *`` (the tuple keeps the buffer alive):
-    cffi passes it several times faster than the ``from_buffer`` object.
-    """
-    try:
-        return tls.slot
-    except AttributeError:
-        buf = np.zeros(1, dtype=dtype)
-        tls.slot = (buf, ffi.cast("void *", ffi.from_buffer(buf)))
-        return tls.slot
-
-
-class Queue:
+class Queue(Bounded):
     """A named FIFO queue of up to `capacity` elements of `dtype` in a
     segment.
 
@@ -88,51 +56,22 @@ class Queue:
     notices it.
     """
 
+    _KIND = "Queue"
+    _c = CFunctions("queue")
+
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
                  dtype: DTypeLike = None, *, single_producer: bool = False,
                  single_consumer: bool = False) -> None:
-        if dtype is None:
-            raise TypeError("dtype is required: zeroipc stores no type, so "
-                            "every user states the element type")
-        dt = np.dtype(dtype)
-        if dt.hasobject:
-            raise TypeError("dtype %s holds Python objects, which cannot live "
-                            "in shared memory" % dt)
-        if dt.alignment > _MAX_ALIGNMENT:
-            raise ValueError("dtype %s needs %d-byte alignment; queue slots "
-                             "guarantee at most %d" % (dt, dt.alignment,
-                                                       _MAX_ALIGNMENT))
-        if dt.itemsize == 0:
-            raise ValueError("dtype %s has no bytes" % dt)
-        if capacity is not None and capacity <= 0:
-            raise ValueError("capacity must be positive, got %d" % capacity)
+        dt = element_dtype(dtype, "element", "queue slots guarantee at most")
+        check_capacity(capacity)
         opts = ffi.new("zeroipc_queue_opts *")
         opts.size = ffi.sizeof("zeroipc_queue_opts")
         opts.flags = ((lib.ZEROIPC_QUEUE_SINGLE_PRODUCER
                        if single_producer else 0) |
                       (lib.ZEROIPC_QUEUE_SINGLE_CONSUMER
                        if single_consumer else 0))
-        memh = mem._handle()
-        out = ffi.new("zeroipc_queue **")
-        cname = _encode(name)
-        if capacity is None:
-            check(lib.zeroipc_queue_open(out, memh, cname, dt.itemsize,
-                                         opts))
-        else:
-            check(lib.zeroipc_queue_create(out, memh, cname, dt.itemsize,
-                                           capacity, opts))
-        # The queue handle borrows the memory handle: its destructor keeps
-        # a reference so the memory is closed after the queue.
-        self._h: Any = ffi.gc(
-            out[0],
-            lambda p, _mem=memh, _close=lib.zeroipc_queue_close: _close(p))
-        self._memh = memh
-        self._name = name
-        self._mem_name = mem.name
-        self._dtype = dt
+        self._attach_elements(mem, name, capacity, dt, (opts,))
         self._itemsize = dt.itemsize
-        self._capacity = int(lib.zeroipc_queue_capacity(self._h))
-        self._elem_size = int(lib.zeroipc_queue_elem_size(self._h))
         self._single_producer = bool(single_producer)
         self._single_consumer = bool(single_consumer)
         # Fast path: scalars of simple dtypes are packed by `struct`,
@@ -158,46 +97,17 @@ class Queue:
     def close(self) -> None:
         """Release the handle (a single-mode handle first stores its exact
         position).  The queue and its elements stay."""
-        h, self._h = self._h, None
+        h = self._h
         self._cell[0] = None
+        super().close()
         if h is not None:
             ffi.release(h)
 
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Queue":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _handle(self) -> Any:
-        h = self._h
-        if h is None:
-            raise ValueError("operation on closed Queue %r" % self._name)
-        return h
-
     # -- description -----------------------------------------------------
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._dtype
-
-    @property
-    def capacity(self) -> int:
-        """Number of slots (as stored in the segment: a power of two)."""
-        return self._capacity
-
-    @property
-    def elem_size(self) -> int:
-        """Bytes per element, as the library reports it."""
-        return self._elem_size
+    capacity = documented(
+        Bounded.capacity,
+        "Number of slots (as stored in the segment: a power of two).")
 
     @property
     def single_producer(self) -> bool:
@@ -207,32 +117,13 @@ class Queue:
     def single_consumer(self) -> bool:
         return self._single_consumer
 
-    def __len__(self) -> int:
-        return int(lib.zeroipc_queue_size(self._handle()))
-
-    def empty(self) -> bool:
-        return bool(lib.zeroipc_queue_empty(self._handle()))
-
-    def full(self) -> bool:
-        return bool(lib.zeroipc_queue_full(self._handle()))
-
-    def __repr__(self) -> str:
-        state = (" closed" if self._h is None else
-                 " %d/%d" % (len(self), self._capacity))
-        return "<zeroipc.Queue %r in %r: %s%s>" % (
-            self._name, self._mem_name, self._dtype, state)
-
     def validate(self) -> None:
         """Check the queue's shared bytes at rest; raise
         :class:`~zeroipc.Corrupt` on an inconsistency (such as a slot a
         crashed process claimed and never published)."""
-        self._handle()
-        check(lib.zeroipc_queue_validate(self._memh, _encode(self._name)))
+        self._validate_by_name()
 
     # -- single elements -------------------------------------------------
-
-    def _slot(self) -> tuple[np.ndarray, Any]:
-        return _thread_slot(self._tls, self._dtype)
 
     def push(self, value: Any, timeout: float | None = None) -> bool:
         """Push a copy of `value` (converted to the dtype).
@@ -255,17 +146,16 @@ class Queue:
         library call itself, so every attribute lookup saved shows.
         """
         cell = self._cell
-        try_push = lib.zeroipc_queue_try_push
-        wait_push = lib.zeroipc_queue_push
-        try_pop = lib.zeroipc_queue_try_pop
-        wait_pop = lib.zeroipc_queue_pop
+        c = self._c
+        try_push, wait_push = c.try_push, c.push
+        try_pop, wait_pop = c.try_pop, c.pop
         pack = self._pack
         tls = self._tls
         dtype = self._dtype
         copy_out = self._copy_out
-        ok, full, empty, timed_out = _OK, _EFULL, _EEMPTY, _ETIMEOUT
-        forever, inf = _FOREVER, math.inf
-        closed = "operation on closed Queue %r" % self._name
+        ok, full, empty, timed_out = OK, EFULL, EEMPTY, ETIMEOUT
+        forever, inf = WAIT_FOREVER, math.inf
+        closed = str(self._closed_error())
 
         def push(value: Any, timeout: float | None = None) -> bool:
             h = cell[0]
@@ -278,13 +168,13 @@ class Queue:
                 except (struct.error, TypeError):
                     pass  # NumPy converts (or reports) it below
             if data is None:
-                buf, data = _thread_slot(tls, dtype)
+                buf, data = thread_slot(tls, dtype)
                 buf[0] = value
             if timeout is None:
                 status = try_push(h, data)
             else:
                 status = wait_push(h, data, forever if timeout == inf
-                                   else _timeout_ns(timeout))
+                                   else timeout_ns(timeout))
             if status == ok:
                 return True
             if status == full or status == timed_out:
@@ -299,12 +189,12 @@ class Queue:
             try:
                 buf, ptr = tls.slot
             except AttributeError:
-                buf, ptr = _thread_slot(tls, dtype)
+                buf, ptr = thread_slot(tls, dtype)
             if timeout is None:
                 status = try_pop(ptr, h)
             else:
                 status = wait_pop(ptr, h, forever if timeout == inf
-                                  else _timeout_ns(timeout))
+                                  else timeout_ns(timeout))
             if status == ok:
                 return buf[0].copy() if copy_out else buf[0]
             if status == empty or status == timed_out:
@@ -347,19 +237,19 @@ class Queue:
             if timeout is None:
                 wait = 0
             elif deadline is None:
-                wait = _FOREVER
+                wait = WAIT_FOREVER
             else:
                 wait = max(0, int((deadline - time.monotonic()) * 1e9))
-            status = lib.zeroipc_queue_push_n(count, h, base + done * size,
-                                              total - done, wait)
-            if status == _OK:
+            status = self._c.push_n(count, h, base + done * size,
+                                    total - done, wait)
+            if status == OK:
                 done += count[0]
                 if timeout is None:
                     # One call fills every free slot in order; another
                     # would only find the queue full.
                     break
                 continue
-            if status == _EFULL or status == _ETIMEOUT:
+            if status == EFULL or status == ETIMEOUT:
                 break
             check(status)
         return done
@@ -379,14 +269,10 @@ class Queue:
         if n == 0:
             return out
         count = ffi.new("size_t *")
-        wait = 0 if timeout is None else _timeout_ns(timeout)
         # One call takes every published element in order (up to n).
-        status = lib.zeroipc_queue_pop_n(
-            ffi.cast("void *", ffi.from_buffer(out)), count, h, n, wait)
-        if status == _OK:
-            done = count[0]
-            return out[:done] if done < n else out
-        if status == _EEMPTY or status == _ETIMEOUT:
+        status = self._c.pop_n(ffi.cast("void *", ffi.from_buffer(out)),
+                               count, h, n, timeout_ns(timeout))
+        if not outcome(status, (EEMPTY, ETIMEOUT)):
             return out[:0]
-        check(status)
-        return out[:0]
+        done = count[0]
+        return out[:done] if done < n else out

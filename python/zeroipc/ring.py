@@ -4,7 +4,6 @@ for streaming data between two processes."""
 from __future__ import annotations
 
 import atexit
-import math
 import time
 import weakref
 from typing import Any, Iterator
@@ -13,15 +12,14 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ._ffi import ffi, lib
+from ._structure import (EEMPTY, EFULL, ETIMEOUT, WAIT_FOREVER, CFunctions,
+                         ElementStructure, check_capacity, documented,
+                         element_dtype, outcome, timeout_ns)
 from ._view import address_of, byte_view
 from .errors import check
-from .memory import Memory, _encode
+from .memory import Memory
 
 __all__ = ["Ring"]
-
-# Elements sit at 8-byte aligned offsets (format v2) with a stride of the
-# element size; the library promises no more than 8.
-_MAX_ALIGNMENT = 8
 
 # Open consumers, flushed when the interpreter exits: atexit handlers run
 # before module teardown, while every mapping is still there; handle
@@ -41,23 +39,10 @@ atexit.register(_flush_consumers_at_exit)
 
 _PRODUCER = int(lib.ZEROIPC_RING_PRODUCER)
 _CONSUMER = int(lib.ZEROIPC_RING_CONSUMER)
-_EMPTY_OR_FULL = (int(lib.ZEROIPC_EEMPTY), int(lib.ZEROIPC_EFULL),
-                  int(lib.ZEROIPC_ETIMEOUT))
+_EMPTY_OR_FULL = (EEMPTY, EFULL, ETIMEOUT)
 
 
-def _timeout_ns(timeout: float | None) -> int:
-    """C timeout: None -> 0 (try once), math.inf -> forever, else ns."""
-    if timeout is None:
-        return 0
-    if timeout < 0:
-        raise ValueError("timeout must be >= 0 seconds or None, got %r"
-                         % (timeout,))
-    if math.isinf(timeout):
-        return int(lib.ZEROIPC_WAIT_FOREVER)
-    return min(int(timeout * 1e9), (1 << 63) - 1)
-
-
-class Ring:
+class Ring(ElementStructure):
     """A named ring of `capacity` elements of `dtype` for exactly one
     writer and one reader.
 
@@ -92,51 +77,24 @@ class Ring:
     Iterating pops until the ring is empty.
     """
 
+    _KIND = "Ring"
+    _c = CFunctions("ring")
+
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
                  dtype: DTypeLike = None, *, release_batch: int = 0) -> None:
-        if dtype is None:
-            raise TypeError("dtype is required: zeroipc stores no type, so "
-                            "every user states the element type")
-        dt = np.dtype(dtype)
-        if dt.hasobject:
-            raise TypeError("dtype %s holds Python objects, which cannot live "
-                            "in shared memory" % dt)
-        if dt.alignment > _MAX_ALIGNMENT:
-            raise ValueError("dtype %s needs %d-byte alignment; ring slots "
-                             "guarantee at most %d" % (dt, dt.alignment,
-                                                       _MAX_ALIGNMENT))
-        if dt.itemsize == 0:
-            raise ValueError("dtype %s has no bytes" % dt)
-        if capacity is not None and capacity <= 0:
-            raise ValueError("capacity must be positive, got %d" % capacity)
+        dt = element_dtype(dtype, "element", "ring slots guarantee at most")
+        check_capacity(capacity)
         if release_batch < 0:
             raise ValueError("release_batch must be >= 0, got %d"
                              % release_batch)
-        memh = mem._handle()
         self._opts = ffi.new("zeroipc_ring_opts *")
         self._opts.size = ffi.sizeof("zeroipc_ring_opts")
         self._opts.release_batch = release_batch
-        self._memh = memh
-        self._cname = _encode(name)
-        self._name = name
-        self._mem_name = mem.name
-        self._dtype = dt
-        self._closed = False
-        # A handle without a role for the queries; the producer and
+        # A handle without a role (0) for the queries; the producer and
         # consumer handles are opened when first needed.
-        out = ffi.new("zeroipc_ring **")
-        if capacity is None:
-            check(lib.zeroipc_ring_open(out, memh, self._cname, dt.itemsize,
-                                        0, self._opts))
-        else:
-            check(lib.zeroipc_ring_create(out, memh, self._cname,
-                                          dt.itemsize, capacity, 0,
-                                          self._opts))
-        self._h: Any = self._own(out[0])
+        self._attach_elements(mem, name, capacity, dt, (0, self._opts))
         self._w: Any = None
         self._r: Any = None
-        self._capacity = int(lib.zeroipc_ring_capacity(self._h))
-        self._elem_size = int(lib.zeroipc_ring_elem_size(self._h))
         # One element of scratch per side: a side is used by one thread at
         # a time (the SPSC contract), so it needs no fresh buffer per call.
         self._wbuf = np.zeros(1, dtype=dt)
@@ -147,16 +105,10 @@ class Ring:
         self._region = ffi.new("void **")
         self._cregion = ffi.new("const void **")
 
-    def _own(self, handle: Any) -> Any:
-        # The ring handle borrows the memory handle: its destructor keeps a
-        # reference so the memory is closed after the ring.
-        return ffi.gc(handle, lambda p, _mem=self._memh,
-                      _close=lib.zeroipc_ring_close: _close(p))
-
     def _open_side(self, role: int) -> Any:
         out = ffi.new("zeroipc_ring **")
-        check(lib.zeroipc_ring_open(out, self._memh, self._cname,
-                                    self._elem_size, role, self._opts))
+        check(self._c.open(out, self._memh, self._cname, self._elem_size,
+                           role, self._opts))
         return self._own(out[0])
 
     # -- lifecycle -------------------------------------------------------
@@ -167,80 +119,42 @@ class Ring:
         r, self._r = self._r, None
         if r is not None:
             # The mapping is alive: this object still holds the memory.
-            lib.zeroipc_ring_flush(r)
+            self._c.flush(r)
             _consumers.discard(self)
         self._w = None
-        self._h = None
-        self._closed = True
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __enter__(self) -> "Ring":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ValueError("operation on closed Ring %r" % self._name)
+        super().close()
 
     def _producer(self) -> Any:
         w = self._w
         if w is None:
-            self._check_open()
+            self._handle()
             w = self._w = self._open_side(_PRODUCER)
         return w
 
     def _consumer(self) -> Any:
         r = self._r
         if r is None:
-            self._check_open()
+            self._handle()
             r = self._r = self._open_side(_CONSUMER)
             _consumers.add(self)
         return r
 
     # -- description -----------------------------------------------------
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._dtype
-
-    @property
-    def capacity(self) -> int:
-        """Number of elements the ring holds."""
-        return self._capacity
-
-    @property
-    def elem_size(self) -> int:
-        """Bytes per element, as the library reports it."""
-        return self._elem_size
+    capacity = documented(ElementStructure.capacity,
+                          "Number of elements the ring holds.")
 
     def __len__(self) -> int:
-        self._check_open()
-        h = self._r if self._r is not None else self._h
-        return int(lib.zeroipc_ring_size(h))
+        h = self._handle()
+        return int(self._c.size(self._r if self._r is not None else h))
 
     def empty(self) -> bool:
         return len(self) == 0
 
-    def __repr__(self) -> str:
-        state = (" closed" if self._closed else
-                 " %d/%d" % (len(self), self._capacity))
-        return "<zeroipc.Ring %r in %r: %s%s>" % (
-            self._name, self._mem_name, self._dtype, state)
-
     def validate(self) -> None:
         """Check the ring's shared bytes at rest; raise
         :class:`~zeroipc.Corrupt` on an inconsistency."""
-        self._check_open()
-        check(lib.zeroipc_ring_validate(self._memh, self._cname))
+        self._validate_by_name()
 
     # -- single elements -------------------------------------------------
 
@@ -257,7 +171,7 @@ class Ring:
             status = lib.zeroipc_ring_try_write(w, self._wptr)
         else:
             status = lib.zeroipc_ring_write(w, self._wptr,
-                                            _timeout_ns(timeout))
+                                            timeout_ns(timeout))
         if status == 0:
             return True
         if status in _EMPTY_OR_FULL:
@@ -273,7 +187,7 @@ class Ring:
             status = lib.zeroipc_ring_try_read(self._rptr, r)
         else:
             status = lib.zeroipc_ring_read(self._rptr, r,
-                                           _timeout_ns(timeout))
+                                           timeout_ns(timeout))
         if status == 0:
             # An element of a structured dtype is a view: copy it out.
             return self._rbuf[0].copy() if self._dtype.fields else \
@@ -308,14 +222,12 @@ class Ring:
             return 0
         ptr = ffi.from_buffer(arr)
         es = self._elem_size
-        ns = _timeout_ns(timeout)
+        ns = timeout_ns(timeout)
         if ns == 0:
             status = lib.zeroipc_ring_write_n(self._count, w, ptr, total, 0)
-            if status in _EMPTY_OR_FULL:
-                return 0
-            check(status)
-            return int(self._count[0])
-        forever = ns == int(lib.ZEROIPC_WAIT_FOREVER)
+            return (int(self._count[0]) if outcome(status, _EMPTY_OR_FULL)
+                    else 0)
+        forever = ns == WAIT_FOREVER
         end = time.monotonic_ns() + ns
         done = 0
         while done < total:
@@ -325,9 +237,8 @@ class Ring:
             status = lib.zeroipc_ring_write_n(self._count, w,
                                               ptr + done * es, total - done,
                                               left)
-            if status in _EMPTY_OR_FULL:
+            if not outcome(status, _EMPTY_OR_FULL):
                 break
-            check(status)
             done += int(self._count[0])
         return done
 
@@ -349,18 +260,29 @@ class Ring:
         if n == 0:
             return out
         status = lib.zeroipc_ring_read_n(self._count, ffi.from_buffer(out),
-                                         r, n, _timeout_ns(timeout))
-        if status in _EMPTY_OR_FULL:
+                                         r, n, timeout_ns(timeout))
+        if not outcome(status, _EMPTY_OR_FULL):
             return out[:0]
-        check(status)
         got = int(self._count[0])
         return out if got == n else out[:got].copy()
 
     # -- zero copy -------------------------------------------------------
 
-    def _view(self, address: int, count: int, readonly: bool) -> np.ndarray:
-        raw = byte_view(self._memh, address, count * self._elem_size,
-                        readonly)
+    def _in_place(self, call: Any, region: Any, side: Any,
+                  max_count: int | None, timeout: float | None,
+                  readonly: bool) -> np.ndarray:
+        """reserve() or peek() (`call`, with its `region` out-pointer, on
+        handle `side`): an array over the elements in place, or empty."""
+        if max_count is None:
+            max_count = self._capacity
+        if max_count <= 0:
+            raise ValueError("max_count must be positive, got %d" % max_count)
+        status = call(region, self._count, side, max_count,
+                      timeout_ns(timeout))
+        if not outcome(status, _EMPTY_OR_FULL):
+            return np.empty(0, dtype=self._dtype)
+        raw = byte_view(self._memh, address_of(region[0]),
+                        int(self._count[0]) * self._elem_size, readonly)
         return raw.view(self._dtype)
 
     def reserve(self, max_count: int | None = None,
@@ -370,18 +292,8 @@ class Ring:
         empty array if the ring is full (with a timeout: for that long).
         Fill it, then :meth:`commit` how many are done.  Do not use the
         array after the commit."""
-        w = self._producer()
-        if max_count is None:
-            max_count = self._capacity
-        if max_count <= 0:
-            raise ValueError("max_count must be positive, got %d" % max_count)
-        status = lib.zeroipc_ring_reserve(self._region, self._count, w,
-                                          max_count, _timeout_ns(timeout))
-        if status in _EMPTY_OR_FULL:
-            return np.empty(0, dtype=self._dtype)
-        check(status)
-        return self._view(address_of(self._region[0]), int(self._count[0]),
-                          False)
+        return self._in_place(lib.zeroipc_ring_reserve, self._region,
+                              self._producer(), max_count, timeout, False)
 
     def commit(self, count: int) -> None:
         """Publish the first `count` elements of the last :meth:`reserve`."""
@@ -393,18 +305,8 @@ class Ring:
         elements in place (default: up to the capacity), or an empty array
         if the ring is empty (with a timeout: for that long).  They stay
         until :meth:`release`; do not use the array after that."""
-        r = self._consumer()
-        if max_count is None:
-            max_count = self._capacity
-        if max_count <= 0:
-            raise ValueError("max_count must be positive, got %d" % max_count)
-        status = lib.zeroipc_ring_peek(self._cregion, self._count, r,
-                                       max_count, _timeout_ns(timeout))
-        if status in _EMPTY_OR_FULL:
-            return np.empty(0, dtype=self._dtype)
-        check(status)
-        return self._view(address_of(self._cregion[0]), int(self._count[0]),
-                          True)
+        return self._in_place(lib.zeroipc_ring_peek, self._cregion,
+                              self._consumer(), max_count, timeout, True)
 
     def release(self, count: int) -> None:
         """Consume the first `count` elements of the last :meth:`peek`."""
@@ -413,7 +315,7 @@ class Ring:
     def flush(self) -> None:
         """Hand every element read so far back to the producer as space
         now (a no-op before the first read)."""
-        self._check_open()
+        self._handle()
         if self._r is not None:
-            check(lib.zeroipc_ring_flush(self._r))
+            check(self._c.flush(self._r))
 

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-from ._ffi import ffi, lib
+from ._structure import (EEMPTY, EFULL, ETIMEOUT, Bounded, CFunctions,
+                         check_capacity, documented, element_dtype, outcome,
+                         thread_slot, timeout_ns)
 from .errors import check
-from .memory import Memory, _encode
+from .memory import Memory
 
 __all__ = ["Stack"]
 
-# Elements sit at 8-byte aligned offsets (format v2) with a stride of the
-# element size; the library promises no more than 8.
-_MAX_ALIGNMENT = 8
 
-
-def _timeout_ns(timeout: float) -> int:
-    """C timeout in nanoseconds for a timeout in seconds (math.inf: no
-    limit)."""
-    if timeout < 0:
-        raise ValueError("timeout must be >= 0 seconds or None, got %r"
-                         % (timeout,))
-    if math.isinf(timeout):
-        return int(lib.ZEROIPC_WAIT_FOREVER)
-    return min(int(timeout * 1e9), (1 << 63) - 1)
-
-
-class Stack:
+class Stack(Bounded):
     """A named stack of up to `capacity` elements of `dtype` in a segment.
 
     ``Stack(mem, name, capacity, dtype=...)`` creates it (empty);
@@ -51,128 +39,54 @@ class Stack:
     order.
     """
 
+    _KIND = "Stack"
+    _c = CFunctions("stack")
+
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
                  dtype: DTypeLike = None) -> None:
-        if dtype is None:
-            raise TypeError("dtype is required: zeroipc stores no type, so "
-                            "every user states the element type")
-        dt = np.dtype(dtype)
-        if dt.hasobject:
-            raise TypeError("dtype %s holds Python objects, which cannot live "
-                            "in shared memory" % dt)
-        if dt.alignment > _MAX_ALIGNMENT:
-            raise ValueError("dtype %s needs %d-byte alignment; stack slots "
-                             "guarantee at most %d" % (dt, dt.alignment,
-                                                       _MAX_ALIGNMENT))
-        if dt.itemsize == 0:
-            raise ValueError("dtype %s has no bytes" % dt)
-        if capacity is not None and capacity <= 0:
-            raise ValueError("capacity must be positive, got %d" % capacity)
-        memh = mem._handle()
-        out = ffi.new("zeroipc_stack **")
-        cname = _encode(name)
-        if capacity is None:
-            check(lib.zeroipc_stack_open(out, memh, cname, dt.itemsize))
-        else:
-            check(lib.zeroipc_stack_create(out, memh, cname, dt.itemsize,
-                                           capacity))
-        # The stack handle borrows the memory handle: its destructor keeps
-        # a reference so the memory is closed after the stack.
-        self._h: Any = ffi.gc(
-            out[0],
-            lambda p, _mem=memh, _close=lib.zeroipc_stack_close: _close(p))
-        self._memh = memh
-        self._name = name
-        self._mem_name = mem.name
-        self._dtype = dt
-        self._capacity = int(lib.zeroipc_stack_capacity(self._h))
-        self._elem_size = int(lib.zeroipc_stack_elem_size(self._h))
-
-    # -- lifecycle -------------------------------------------------------
+        dt = element_dtype(dtype, "element", "stack slots guarantee at most")
+        check_capacity(capacity)
+        self._attach_elements(mem, name, capacity, dt)
+        # A structured element read from a buffer is a view: copy it out.
+        self._copy_out = dt.fields is not None
+        self._tls = threading.local()
 
     def close(self) -> None:
         """Release the handle.  The stack and its elements stay."""
-        self._h = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Stack":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _handle(self) -> Any:
-        h = self._h
-        if h is None:
-            raise ValueError("operation on closed Stack %r" % self._name)
-        return h
+        super().close()
 
     # -- description -----------------------------------------------------
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._dtype
-
-    @property
-    def capacity(self) -> int:
-        """Number of slots (as stored in the segment)."""
-        return self._capacity
-
-    @property
-    def elem_size(self) -> int:
-        """Bytes per element, as the library reports it."""
-        return self._elem_size
+    capacity = documented(Bounded.capacity,
+                          "Number of slots (as stored in the segment).")
 
     @property
     def slot_timeout(self) -> float:
         """Seconds a call waits for a slot another process holds before it
         gives up (this handle only; default 1.0)."""
-        return int(lib.zeroipc_stack_slot_timeout(self._handle())) / 1e9
+        return int(self._c.slot_timeout(self._handle())) / 1e9
 
     @slot_timeout.setter
     def slot_timeout(self, seconds: float) -> None:
         if not seconds > 0 or math.isinf(seconds):
             raise ValueError("slot_timeout must be a positive, finite number "
                              "of seconds, got %r" % (seconds,))
-        check(lib.zeroipc_stack_set_slot_timeout(
+        check(self._c.set_slot_timeout(
             self._handle(), max(1, min(int(seconds * 1e9), (1 << 63) - 1))))
-
-    def __len__(self) -> int:
-        return int(lib.zeroipc_stack_size(self._handle()))
-
-    def empty(self) -> bool:
-        return bool(lib.zeroipc_stack_empty(self._handle()))
-
-    def full(self) -> bool:
-        return bool(lib.zeroipc_stack_full(self._handle()))
-
-    def __repr__(self) -> str:
-        state = (" closed" if self._h is None else
-                 " %d/%d" % (len(self), self._capacity))
-        return "<zeroipc.Stack %r in %r: %s%s>" % (
-            self._name, self._mem_name, self._dtype, state)
 
     def validate(self) -> None:
         """Check the stack's shared bytes at rest; raise
         :class:`~zeroipc.Corrupt` on an inconsistency (such as a slot a
         crashed process left half-written)."""
-        self._handle()
-        check(lib.zeroipc_stack_validate(self._memh, _encode(self._name)))
+        self._validate_by_name()
 
     # -- operations ------------------------------------------------------
 
     def _slot(self) -> tuple[np.ndarray, Any]:
-        # A fresh buffer per call: the library runs without the GIL, so a
-        # buffer shared between threads of this process would race.
-        buf = np.zeros(1, dtype=self._dtype)
-        return buf, ffi.from_buffer(buf)
+        return thread_slot(self._tls, self._dtype)
+
+    def _result(self, buf: np.ndarray) -> Any:
+        return buf[0].copy() if self._copy_out else buf[0]
 
     def push(self, value: Any, timeout: float | None = None) -> bool:
         """Push a copy of `value` (converted to the dtype).
@@ -185,13 +99,10 @@ class Stack:
         buf, ptr = self._slot()
         buf[0] = value
         if timeout is None:
-            status = lib.zeroipc_stack_try_push(h, ptr)
+            status = self._c.try_push(h, ptr)
         else:
-            status = lib.zeroipc_stack_push(h, ptr, _timeout_ns(timeout))
-        if status in (lib.ZEROIPC_EFULL, lib.ZEROIPC_ETIMEOUT):
-            return False
-        check(status)
-        return True
+            status = self._c.push(h, ptr, timeout_ns(timeout))
+        return outcome(status, (EFULL, ETIMEOUT))
 
     def pop(self, timeout: float | None = None) -> Any:
         """Remove and return the top element, or None.
@@ -201,13 +112,11 @@ class Stack:
         h = self._handle()
         buf, ptr = self._slot()
         if timeout is None:
-            status = lib.zeroipc_stack_try_pop(ptr, h)
+            status = self._c.try_pop(ptr, h)
         else:
-            status = lib.zeroipc_stack_pop(ptr, h, _timeout_ns(timeout))
-        if status in (lib.ZEROIPC_EEMPTY, lib.ZEROIPC_ETIMEOUT):
-            return None
-        check(status)
-        return buf[0]
+            status = self._c.pop(ptr, h, timeout_ns(timeout))
+        return (self._result(buf) if outcome(status, (EEMPTY, ETIMEOUT))
+                else None)
 
     def top(self) -> Any:
         """A copy of the top element without removing it, or None if the
@@ -215,8 +124,6 @@ class Stack:
         for the copy."""
         h = self._handle()
         buf, ptr = self._slot()
-        status = lib.zeroipc_stack_top(ptr, h)
-        if status in (lib.ZEROIPC_EEMPTY, lib.ZEROIPC_ETIMEOUT):
-            return None
-        check(status)
-        return buf[0]
+        status = self._c.top(ptr, h)
+        return (self._result(buf) if outcome(status, (EEMPTY, ETIMEOUT))
+                else None)

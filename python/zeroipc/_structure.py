@@ -1,0 +1,351 @@
+# SPDX-License-Identifier: MIT
+"""What the structure classes (and Memory) share: handle lifetime,
+create-or-open, dtype checks, timeouts, status outcomes, key conversion and
+per-thread element buffers.
+
+Each structure module keeps only what is specific to it.  The C functions of
+a family are reached as ``self._c.<verb>`` (``zeroipc_<family>_<verb>``),
+each looked up once; hot paths (Queue.push/pop) bind what they call
+themselves.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from ._ffi import ffi, lib
+from .errors import check
+
+if TYPE_CHECKING:
+    from .memory import Memory
+
+# Statuses the structures turn into ordinary results (False, None, ...).
+OK = int(lib.ZEROIPC_OK)
+EFULL = int(lib.ZEROIPC_EFULL)
+EEMPTY = int(lib.ZEROIPC_EEMPTY)
+ETIMEOUT = int(lib.ZEROIPC_ETIMEOUT)
+EEXISTS = int(lib.ZEROIPC_EEXISTS)
+ENOT_FOUND = int(lib.ZEROIPC_ENOT_FOUND)
+WAIT_FOREVER = int(lib.ZEROIPC_WAIT_FOREVER)
+
+# Elements sit at 8-byte aligned offsets (format v2) with a stride of the
+# element size; the library promises no more than 8.
+MAX_ALIGNMENT = 8
+
+_NS_MAX = (1 << 63) - 1
+
+_H = TypeVar("_H", bound="Handle")
+
+
+def encode_name(name: str) -> bytes:
+    """A structure or segment name as the C API takes it."""
+    if not isinstance(name, str):
+        raise TypeError("name must be str, not %s" % type(name).__name__)
+    return name.encode()
+
+
+def timeout_ns(timeout: float | None) -> int:
+    """C timeout for a Python one: None means do not wait (0), a number of
+    seconds waits that long, math.inf waits without limit."""
+    if timeout is None:
+        return 0
+    if timeout < 0:
+        raise ValueError("timeout must be >= 0 seconds or None, got %r"
+                         % (timeout,))
+    if math.isinf(timeout):
+        return WAIT_FOREVER
+    return min(int(timeout * 1e9), _NS_MAX)
+
+
+def outcome(status: int, expected: tuple[int, ...]) -> bool:
+    """True if the call succeeded, False if it ended with one of the
+    `expected` statuses (nothing to do: full, empty, timed out, ...); any
+    other failure raises its exception.
+
+    Call it right after the C call, as :func:`~zeroipc.errors.check`.
+    """
+    if status in expected:
+        return False
+    check(status)
+    return True
+
+
+def fixed_dtype(dtype: DTypeLike, what: str = "dtype", states: str = "it",
+                *, nonempty: bool = True) -> np.dtype:
+    """`dtype` as a NumPy dtype whose values can live in shared memory.
+
+    No type is stored in a segment, so every user must state it: `what`
+    names the argument and `states` what it describes, in the messages.
+    """
+    if dtype is None:
+        raise TypeError("%s is required: zeroipc stores no type, so every "
+                        "user states %s" % (what, states))
+    dt = np.dtype(dtype)
+    if dt.hasobject:
+        raise TypeError("%s %s holds Python objects, which cannot live in "
+                        "shared memory" % (what, dt))
+    if nonempty and dt.itemsize == 0:
+        raise ValueError("%s %s has no bytes" % (what, dt))
+    return dt
+
+
+def element_dtype(dtype: DTypeLike, item: str, promise: str, *,
+                  nonempty: bool = True) -> np.dtype:
+    """The dtype of a structure's elements (`item`: "element", "object"),
+    also checked against the alignment the layout gives (`promise`, e.g.
+    "stack slots guarantee at most")."""
+    dt = fixed_dtype(dtype, "dtype", "the %s type" % item, nonempty=False)
+    if dt.alignment > MAX_ALIGNMENT:
+        raise ValueError("dtype %s needs %d-byte alignment; %s %d"
+                         % (dt, dt.alignment, promise, MAX_ALIGNMENT))
+    if nonempty and dt.itemsize == 0:
+        raise ValueError("dtype %s has no bytes" % dt)
+    return dt
+
+
+def check_capacity(capacity: int | None, minimum: int = 1) -> None:
+    """Refuse a capacity below `minimum` (None: open, not create)."""
+    if capacity is not None and capacity < minimum:
+        raise ValueError("capacity must be positive, got %d" % capacity)
+
+
+def to_bytes(value: Any, dt: np.dtype, what: str) -> bytes:
+    """`value` as exactly dt.itemsize bytes.
+
+    Bytes-like objects are taken as they are and must have the right
+    length; anything else is converted to the dtype (a Python number, a
+    NumPy scalar, a tuple or np.void for a structured dtype).  Conversion
+    starts from zeros, so padding in a record is zero: keys are compared as
+    bytes.
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)) and not (
+            dt.kind == "S" and len(value) != dt.itemsize):
+        raw = bytes(value)
+        if len(raw) != dt.itemsize:
+            raise ValueError("%s of %d bytes, expected %d" % (
+                what, len(raw), dt.itemsize))
+        return raw
+    if dt.kind in "iu" and isinstance(value, (int, np.integer)) and \
+            not isinstance(value, bool):
+        info = np.iinfo(dt)
+        if not info.min <= int(value) <= info.max:
+            raise OverflowError("%s %d does not fit %s" % (what, value, dt))
+    if dt.kind in "iu" and isinstance(value, (float, np.floating)) and \
+            not float(value).is_integer():
+        raise ValueError("%s %r is not an integer (%s)" % (what, value, dt))
+    buf = np.zeros((), dtype=dt)
+    buf[()] = value
+    return buf.tobytes()
+
+
+def from_bytes(raw: bytes, dt: np.dtype) -> Any:
+    """The value of `dt` stored in `raw` (a NumPy scalar or record)."""
+    return np.frombuffer(raw, dtype=dt)[0]
+
+
+def thread_slot(tls: threading.local, dtype: np.dtype) -> tuple[Any, Any]:
+    """This thread's one-element buffer of `dtype` and a C pointer to it.
+
+    One buffer per thread, because the library runs without the GIL: a
+    buffer shared between threads of this process would race.  The pointer
+    is a plain ``void *`` (the tuple keeps the buffer alive): cffi passes it
+    several times faster than the ``from_buffer`` object.
+    """
+    try:
+        return tls.slot
+    except AttributeError:
+        buf = np.zeros(1, dtype=dtype)
+        tls.slot = (buf, ffi.cast("void *", ffi.from_buffer(buf)))
+        return tls.slot
+
+
+def documented(prop: property, doc: str) -> property:
+    """`prop` with another docstring, for a subclass whose attribute means
+    something more specific than the base class says."""
+    return property(prop.fget, prop.fset, prop.fdel, doc)
+
+
+class CFunctions:
+    """The C functions ``zeroipc_<family>_<verb>`` as attributes `verb`,
+    each looked up in the library once, when first used."""
+
+    def __init__(self, family: str) -> None:
+        self.family = family
+
+    def __getattr__(self, verb: str) -> Any:
+        fn = getattr(lib, "zeroipc_%s_%s" % (self.family, verb))
+        setattr(self, verb, fn)
+        return fn
+
+
+class Handle:
+    """An object that owns a C handle (``_h``, None once closed): close(),
+    ``closed``, use as a context manager, and the check that refuses
+    operations on a closed object."""
+
+    _KIND: ClassVar[str]  # the public class name, for messages
+    _h: Any
+    _name: str
+
+    def close(self) -> None:
+        """Release the handle.  Idempotent."""
+        self._h = None
+
+    @property
+    def closed(self) -> bool:
+        return self._h is None
+
+    def __enter__(self: _H) -> _H:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _closed_error(self) -> ValueError:
+        return ValueError("operation on closed %s %r" % (self._KIND,
+                                                         self._name))
+
+    def _handle(self) -> Any:
+        h = self._h
+        if h is None:
+            raise self._closed_error()
+        return h
+
+
+class Structure(Handle):
+    """A named structure in a segment, reached through one C family.
+
+    ``__init__`` of a subclass checks its arguments, then calls
+    :meth:`_attach`.  ``len()`` is the family's ``size`` and ``repr()``
+    names the structure, its segment, :meth:`_describe` and
+    :meth:`_state`; subclasses override what differs.
+    """
+
+    _c: ClassVar[CFunctions]
+    _memh: Any
+    _cname: bytes
+    _mem_name: str
+    _capacity: int
+
+    def _attach(self, mem: Memory, name: str, capacity: int | None,
+                sizes: tuple[int, ...], extra: tuple[Any, ...] = ()) -> None:
+        """Create the structure (`capacity` given) or open it (None), and
+        own the handle: ``zeroipc_<family>_create(out, mem, name, *sizes,
+        capacity, *extra)`` or ``_open(out, mem, name, *sizes, *extra)``."""
+        memh = mem._handle()
+        cname = encode_name(name)
+        out = ffi.new("zeroipc_%s **" % self._c.family)
+        if capacity is None:
+            check(self._c.open(out, memh, cname, *sizes, *extra))
+        else:
+            check(self._c.create(out, memh, cname, *sizes, capacity,
+                                 *extra))
+        self._memh = memh
+        self._cname = cname
+        self._name = name
+        self._mem_name = mem.name
+        self._h = self._own(out[0])
+        self._capacity = int(self._c.capacity(self._h))
+
+    def close(self) -> None:
+        """Release the handle (idempotent).  What it refers to stays in the
+        segment, and NumPy views taken from it stay valid."""
+        super().close()
+        # The memory handle too: a closed structure does not keep the
+        # segment mapped (its views and its C handle's destructor do).
+        self._memh = None
+
+    def _own(self, handle: Any) -> Any:
+        # The handle borrows the memory handle: its destructor keeps a
+        # reference, so the memory is closed after the structure.
+        return ffi.gc(handle, lambda p, _mem=self._memh,
+                      _close=self._c.close: _close(p))
+
+    def _validate_by_name(self) -> None:
+        """The family's validate(), on the bytes at rest (raises Corrupt)."""
+        self._handle()
+        check(self._c.validate(self._memh, self._cname))
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def capacity(self) -> int:
+        """Number of elements (as stored in the segment)."""
+        return self._capacity
+
+    def __len__(self) -> int:
+        return int(self._c.size(self._handle()))
+
+    def _describe(self) -> str:
+        raise NotImplementedError
+
+    def _state(self) -> str:
+        return " %d/%d" % (len(self), self._capacity)
+
+    def __repr__(self) -> str:
+        return "<zeroipc.%s %r in %r: %s%s>" % (
+            self._KIND, self._name, self._mem_name, self._describe(),
+            " closed" if self.closed else self._state())
+
+
+class ElementStructure(Structure):
+    """A structure of fixed-size elements of one dtype."""
+
+    _dtype: np.dtype
+    _elem_size: int
+
+    def _attach_elements(self, mem: Memory, name: str,
+                         capacity: int | None, dtype: np.dtype,
+                         extra: tuple[Any, ...] = ()) -> None:
+        """:meth:`_attach` with the dtype's item size as the element size."""
+        self._dtype = dtype
+        self._attach(mem, name, capacity, (dtype.itemsize,), extra)
+        self._elem_size = int(self._c.elem_size(self._h))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._dtype
+
+    @property
+    def elem_size(self) -> int:
+        """Bytes per element, as the library reports it."""
+        return self._elem_size
+
+    def _describe(self) -> str:
+        return str(self._dtype)
+
+
+class Bounded(ElementStructure):
+    """Elements come and go between empty and full (Stack, Queue)."""
+
+    def empty(self) -> bool:
+        return bool(self._c.empty(self._handle()))
+
+    def full(self) -> bool:
+        return bool(self._c.full(self._handle()))
+
+
+class HashStructure(Structure):
+    """A hash table keyed by fixed-size keys of dtype ``_kdt`` (Map, Set)."""
+
+    _kdt: np.dtype
+
+    capacity = documented(Structure.capacity,
+                          "Number of slots (a power of two).")
+
+    def _key(self, key: Any) -> Any:
+        return ffi.from_buffer(to_bytes(key, self._kdt, "key"))
+
+    def __contains__(self, key: Any) -> bool:
+        try:
+            kb = self._key(key)
+        except (TypeError, ValueError, OverflowError):
+            return False
+        return bool(check(self._c.contains(self._handle(), kb)))
+
