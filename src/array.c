@@ -51,7 +51,7 @@ int zeroipc_array_create(zeroipc_array **out, zeroipc_memory *mem,
 			 const char *name, uint64_t elem_size,
 			 uint64_t capacity)
 {
-	uint64_t bytes, offset;
+	uint64_t bytes = 0, offset;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
@@ -73,20 +73,17 @@ int zeroipc_array_open(zeroipc_array **out, zeroipc_memory *mem,
 		       const char *name, uint64_t elem_size)
 {
 	const struct zeroipc_fmt_array_header *h;
-	uint64_t offset, size, capacity, expected;
+	uint64_t offset, size, capacity, expected = 0;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
 	*out = NULL;
 	ZEROIPC__CHECK_ARG(mem != NULL);
 	ZEROIPC__CHECK_ARG(elem_size > 0);
-	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	rc = zeroipc__table_lookup_header(&offset, &size, mem, "array", name,
+					  sizeof(*h));
 	if (rc != 0)
 		return rc;
-	if (size < sizeof(*h))
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "array '%s': entry of %llu bytes has no "
-				     "header", name, (unsigned long long)size);
 	h = (const void *)(mem->base + offset);
 	capacity = h->capacity;
 	/* The entry size is the only type check format v2 offers: it must be
@@ -200,7 +197,7 @@ static int atomic_slot(void **slot_out, const zeroipc_array *arr,
 				       const zeroipc_array *arr,               \
 				       uint64_t index)                         \
 	{                                                                      \
-		void *slot;                                                    \
+		void *slot = NULL;                                             \
 		int rc;                                                        \
 		ZEROIPC__CHECK_ARG(out != NULL);                               \
 		ZEROIPC__CHECK_ARG(arr != NULL);                               \
@@ -212,7 +209,7 @@ static int atomic_slot(void **slot_out, const zeroipc_array *arr,
 	int zeroipc_array_store_u##bits(zeroipc_array *arr, uint64_t index,    \
 					uint##bits##_t value)                  \
 	{                                                                      \
-		void *slot;                                                    \
+		void *slot = NULL;                                             \
 		int rc;                                                        \
 		ZEROIPC__CHECK_ARG(arr != NULL);                               \
 		rc = atomic_slot(&slot, arr, index, bits / 8, true);           \
@@ -226,7 +223,7 @@ static int atomic_slot(void **slot_out, const zeroipc_array *arr,
 					    uint##bits##_t delta)              \
 	{                                                                      \
 		uint##bits##_t previous;                                       \
-		void *slot;                                                    \
+		void *slot = NULL;                                             \
 		int rc;                                                        \
 		ZEROIPC__CHECK_ARG(arr != NULL);                               \
 		rc = atomic_slot(&slot, arr, index, bits / 8, true);           \
@@ -242,7 +239,7 @@ static int atomic_slot(void **slot_out, const zeroipc_array *arr,
 						   uint##bits##_t *expected,   \
 						   uint##bits##_t desired)     \
 	{                                                                      \
-		void *slot;                                                    \
+		void *slot = NULL;                                             \
 		int rc;                                                        \
 		ZEROIPC__CHECK_ARG(arr != NULL);                               \
 		ZEROIPC__CHECK_ARG(expected != NULL);                          \

@@ -35,6 +35,16 @@ struct zeroipc_fmt_table_entry {
 	uint64_t size;   /* bytes requested, not rounded */
 };
 
+/*
+ * Eventcount (SPECIFICATION.md, "Eventcount"): the words a blocking call
+ * sleeps on.  Structures defined by libzeroipc embed them in their headers;
+ * those whose format v2 layout has no room keep them in a companion entry.
+ */
+struct zeroipc_fmt_eventcount {
+	uint32_t waiters; /* announced sleepers; diagnostics only */
+	uint32_t seq;     /* futex word: notification count << 1 | ARMED */
+};
+
 /* Array: the header, then capacity * elem_size bytes of elements. */
 struct zeroipc_fmt_array_header {
 	uint64_t capacity;

@@ -30,6 +30,11 @@ ZEROIPC__LAYOUT(zeroipc_fmt_table_entry, offset, 32);
 ZEROIPC__LAYOUT(zeroipc_fmt_table_entry, size, 40);
 ZEROIPC__SIZE(zeroipc_fmt_table_entry, 48);
 
+/* SPECIFICATION.md, "Eventcount". */
+ZEROIPC__LAYOUT(zeroipc_fmt_eventcount, waiters, 0);
+ZEROIPC__LAYOUT(zeroipc_fmt_eventcount, seq, 4);
+ZEROIPC__SIZE(zeroipc_fmt_eventcount, 8);
+
 /* SPECIFICATION.md, "Array". */
 ZEROIPC__LAYOUT(zeroipc_fmt_array_header, capacity, 0);
 ZEROIPC__SIZE(zeroipc_fmt_array_header, 8);

@@ -46,10 +46,6 @@
 _Static_assert(offsetof(struct zeroipc_fmt_map_header, seq) ==
 		       offsetof(struct zeroipc_fmt_map_header, waiters) + 4,
 	       "map eventcount words must be adjacent");
-_Static_assert(offsetof(struct zeroipc__eventcount, waiters) == 0 &&
-		       offsetof(struct zeroipc__eventcount, seq) == 4 &&
-		       sizeof(struct zeroipc__eventcount) == 8,
-	       "eventcount layout must be {u32 waiters, u32 seq}");
 _Static_assert(sizeof(struct zeroipc_fmt_map_header) % 8 == 0,
 	       "slots must start 8-byte aligned for their 64-bit ctl words");
 
@@ -295,9 +291,9 @@ static enum match key_check(const struct zeroipc__htab *t, uint64_t *ctl,
 
 /* ---- waiting for a value rewrite ---- */
 
-static struct zeroipc__eventcount *unlock_ec(const struct zeroipc__htab *t)
+static struct zeroipc_fmt_eventcount *unlock_ec(const struct zeroipc__htab *t)
 {
-	return (struct zeroipc__eventcount *)(void *)&t->hdr->waiters;
+	return (struct zeroipc_fmt_eventcount *)(void *)&t->hdr->waiters;
 }
 
 struct change_wait {
@@ -819,14 +815,10 @@ static int read_header(uint64_t *offset_out, struct layout *l,
 	uint64_t offset, bytes;
 	int rc;
 
-	rc = zeroipc__table_lookup(&offset, &bytes, mem, name);
+	rc = zeroipc__table_lookup_header(&offset, &bytes, mem, what, name,
+					  sizeof(*h));
 	if (rc != 0)
 		return rc;
-	if (bytes < sizeof(*h))
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "%s '%s': entry of %llu bytes has no "
-				     "header", what, name,
-				     (unsigned long long)bytes);
 	h = (const void *)(mem->base + offset);
 	/* Read each field once: another process may scribble on the header,
 	 * and the caller must keep exactly what was checked. */
@@ -994,5 +986,49 @@ int zeroipc__htab_validate(const zeroipc_memory *mem, const char *name,
 	rc = check_slots(&view);
 	if (rc == 0)
 		zeroipc__clear_error();
+	return rc;
+}
+
+int zeroipc__htab_new(void **out, size_t handle_size, zeroipc_memory *mem,
+		      const char *name, uint64_t key_size,
+		      uint64_t value_size, uint64_t capacity,
+		      enum zeroipc__htab_kind kind, bool create)
+{
+	struct zeroipc__htab *t;
+	int rc;
+
+	if (create) {
+		rc = zeroipc__check_entry_name(name);
+		if (rc != 0)
+			return rc;
+	}
+	t = calloc(1, handle_size);
+	if (t == NULL)
+		return zeroipc__fail(ZEROIPC_ENOMEM, "no memory for a handle");
+	rc = create ? zeroipc__htab_create(t, mem, name, key_size, value_size,
+					   capacity, kind)
+		    : zeroipc__htab_open(t, mem, name, key_size, value_size,
+					 kind);
+	if (rc != 0) {
+		free(t);
+		return rc;
+	}
+	if (!create)
+		zeroipc__clear_error();
+	*out = t;
+	return 0;
+}
+
+int zeroipc__htab_contains(const struct zeroipc__htab *t, const void *key)
+{
+	int rc = zeroipc__htab_find(NULL, t, key);
+
+	if (rc == 0)
+		return 1;
+	if (rc == ZEROIPC_ENOT_FOUND) {
+		/* Not an error here: the answer is "no". */
+		zeroipc__clear_error();
+		return 0;
+	}
 	return rc;
 }

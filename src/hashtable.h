@@ -12,6 +12,7 @@
 #define ZEROIPC_HASHTABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "internal.h"
@@ -49,6 +50,18 @@ int zeroipc__htab_open(struct zeroipc__htab *t, zeroipc_memory *mem,
 		       const char *name, uint64_t key_size, uint64_t value_size,
 		       enum zeroipc__htab_kind kind);
 
+/*
+ * What zeroipc_map_* and zeroipc_set_* create and open share: allocate a
+ * zeroed handle of `handle_size` bytes whose first member is the table,
+ * then create (`create`) or open the table in it.  Returns 0 with the
+ * handle in *out, or a status of zeroipc__htab_create() / _open() (the
+ * handle is then freed).
+ */
+int zeroipc__htab_new(void **out, size_t handle_size, zeroipc_memory *mem,
+		      const char *name, uint64_t key_size,
+		      uint64_t value_size, uint64_t capacity,
+		      enum zeroipc__htab_kind kind, bool create);
+
 /* Insert key/value; with `replace`, rewrite the value of a present key
  * instead of failing with EEXISTS. */
 int zeroipc__htab_put(struct zeroipc__htab *t, const void *key,
@@ -58,6 +71,9 @@ int zeroipc__htab_put(struct zeroipc__htab *t, const void *key,
  * or ETIMEOUT. */
 int zeroipc__htab_find(void *value_out, const struct zeroipc__htab *t,
 		       const void *key);
+
+/* 1 if `key` is present, 0 if not (no error recorded), or a status. */
+int zeroipc__htab_contains(const struct zeroipc__htab *t, const void *key);
 
 int zeroipc__htab_erase(struct zeroipc__htab *t, const void *key);
 

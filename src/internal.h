@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "zeroipc.h"
 #include "format.h"
@@ -74,6 +75,74 @@ zeroipc__header(const zeroipc_memory *mem)
 	return (struct zeroipc_fmt_table_header *)(void *)mem->base;
 }
 
+/*
+ * Copy one element.  Inline with a case per common size, so that on the
+ * per-message paths of Queue and Ring those sizes become a move or two
+ * instead of a call to memcpy().
+ */
+static inline void zeroipc__copy_elem(void *dst, const void *src,
+				      uint64_t size)
+{
+	switch (size) {
+	case 4:
+		memcpy(dst, src, 4);
+		break;
+	case 8:
+		memcpy(dst, src, 8);
+		break;
+	case 16:
+		memcpy(dst, src, 16);
+		break;
+	case 32:
+		memcpy(dst, src, 32);
+		break;
+	case 64:
+		memcpy(dst, src, 64);
+		break;
+	default:
+		memcpy(dst, src, (size_t)size);
+		break;
+	}
+}
+
+/*
+ * Code that serves both directions of a structure (push and pop, write and
+ * read) takes one element buffer, which a push only reads: this is the one
+ * place the caller's const is dropped for it.
+ */
+static inline unsigned char *zeroipc__in_buf(const void *values)
+{
+	return (unsigned char *)(uintptr_t)values;
+}
+
+/*
+ * Sections of a structure made of a header, `capacity` elements, then one
+ * u32 word per slot (Queue: sequence words, Stack: state words), as offsets
+ * from the structure base, and its entry size.
+ */
+struct zeroipc__slots_layout {
+	uint64_t data;  /* element 0 */
+	uint64_t words; /* the word of slot 0, 8-byte aligned */
+	uint64_t total;
+};
+
+/* Fill *l; false if the structure would not fit in 2^64 bytes. */
+static inline bool zeroipc__slots_layout_of(struct zeroipc__slots_layout *l,
+					    uint64_t header_size,
+					    uint64_t elem_size,
+					    uint64_t capacity)
+{
+	uint64_t data_bytes, word_bytes;
+
+	l->data = header_size;
+	return zeroipc__mul_u64(&data_bytes, elem_size, capacity) &&
+	       data_bytes <= UINT64_MAX - ZEROIPC_FMT_ALIGN &&
+	       zeroipc__add_u64(&l->words, l->data,
+				zeroipc__align8(data_bytes)) &&
+	       zeroipc__mul_u64(&word_bytes, sizeof(uint32_t), capacity) &&
+	       zeroipc__add_u64(&l->total, l->words, word_bytes);
+}
+
 /* Check a structure name: non-NULL, 1..31 bytes.  Returns 0 or ENAME. */
 int zeroipc__check_entry_name(const char *name);
 
@@ -83,6 +152,23 @@ int zeroipc__check_entry_name(const char *name);
  */
 int zeroipc__table_lookup(uint64_t *offset_out, uint64_t *size_out,
 			  const zeroipc_memory *mem, const char *name);
+
+/*
+ * zeroipc__table_lookup() for a structure whose entry starts with a
+ * `header_size`-byte header: an entry too small to hold it is ECORRUPT, so
+ * the caller may read the header at `offset_out`.  `what` names the kind of
+ * structure ("queue") in the detail message.
+ */
+int zeroipc__table_lookup_header(uint64_t *offset_out, uint64_t *size_out,
+				 const zeroipc_memory *mem, const char *what,
+				 const char *name, uint64_t header_size);
+
+/*
+ * The ESIZE_MISMATCH of an open whose element size differs from the one
+ * the structure was created with.
+ */
+int zeroipc__elem_size_mismatch(const char *what, const char *name,
+				uint64_t stored, uint64_t wanted);
 
 /*
  * Test-only crash points.  In a build with ZEROIPC_CRASH_POINTS, reaching a

@@ -2,71 +2,51 @@
 /*
  * map.c - the public Map API over the shared hash table (hashtable.c).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "atomics.h"
 #include "hashtable.h"
 
+/* The table is the first member: zeroipc__htab_new() fills it in place. */
 struct zeroipc_map {
 	struct zeroipc__htab t;
 };
-
-static int new_map(zeroipc_map **m)
-{
-	*m = calloc(1, sizeof(**m));
-	if (*m == NULL)
-		return zeroipc__fail(ZEROIPC_ENOMEM, "no memory for a handle");
-	return 0;
-}
+_Static_assert(offsetof(struct zeroipc_map, t) == 0,
+	       "zeroipc__htab_new() builds the table at the handle's start");
 
 int zeroipc_map_create(zeroipc_map **out, zeroipc_memory *mem,
 		       const char *name, uint64_t key_size,
 		       uint64_t value_size, uint64_t capacity)
 {
-	zeroipc_map *m;
+	void *handle;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
 	*out = NULL;
 	ZEROIPC__CHECK_ARG(mem != NULL);
-	rc = zeroipc__check_entry_name(name);
-	if (rc != 0)
-		return rc;
-	rc = new_map(&m);
-	if (rc != 0)
-		return rc;
-	rc = zeroipc__htab_create(&m->t, mem, name, key_size, value_size,
-				  capacity, ZEROIPC__HTAB_MAP);
-	if (rc != 0) {
-		free(m);
-		return rc;
-	}
-	*out = m;
-	return 0;
+	rc = zeroipc__htab_new(&handle, sizeof(**out), mem, name, key_size,
+			       value_size, capacity, ZEROIPC__HTAB_MAP, true);
+	if (rc == 0)
+		*out = handle;
+	return rc;
 }
 
 int zeroipc_map_open(zeroipc_map **out, zeroipc_memory *mem,
 		     const char *name, uint64_t key_size, uint64_t value_size)
 {
-	zeroipc_map *m;
+	void *handle;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
 	*out = NULL;
 	ZEROIPC__CHECK_ARG(mem != NULL);
 	ZEROIPC__CHECK_ARG(key_size > 0);
-	rc = new_map(&m);
-	if (rc != 0)
-		return rc;
-	rc = zeroipc__htab_open(&m->t, mem, name, key_size, value_size,
-				ZEROIPC__HTAB_MAP);
-	if (rc != 0) {
-		free(m);
-		return rc;
-	}
-	zeroipc__clear_error();
-	*out = m;
-	return 0;
+	rc = zeroipc__htab_new(&handle, sizeof(**out), mem, name, key_size,
+			       value_size, 0, ZEROIPC__HTAB_MAP, false);
+	if (rc == 0)
+		*out = handle;
+	return rc;
 }
 
 void zeroipc_map_close(zeroipc_map *map)
@@ -101,18 +81,9 @@ int zeroipc_map_find(void *value_out, const zeroipc_map *map, const void *key)
 
 int zeroipc_map_contains(const zeroipc_map *map, const void *key)
 {
-	int rc;
-
 	ZEROIPC__CHECK_ARG(map != NULL);
 	ZEROIPC__CHECK_ARG(key != NULL);
-	rc = zeroipc__htab_find(NULL, &map->t, key);
-	if (rc == 0)
-		return 1;
-	if (rc == ZEROIPC_ENOT_FOUND) {
-		zeroipc__clear_error();
-		return 0;
-	}
-	return rc;
+	return zeroipc__htab_contains(&map->t, key);
 }
 
 int zeroipc_map_erase(zeroipc_map *map, const void *key)

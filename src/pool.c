@@ -22,14 +22,10 @@
 #include "table_internal.h"
 #include "wait.h"
 
-/* The header's waiters/seq pair is used as a struct zeroipc__eventcount. */
+/* The header's waiters/seq pair is used as a struct zeroipc_fmt_eventcount. */
 _Static_assert(offsetof(struct zeroipc_fmt_pool_header, seq) ==
 		       offsetof(struct zeroipc_fmt_pool_header, waiters) + 4,
 	       "pool eventcount words must be adjacent");
-_Static_assert(offsetof(struct zeroipc__eventcount, waiters) == 0 &&
-		       offsetof(struct zeroipc__eventcount, seq) == 4 &&
-		       sizeof(struct zeroipc__eventcount) == 8,
-	       "eventcount layout must be {u32 waiters, u32 seq}");
 _Static_assert(offsetof(struct zeroipc_fmt_pool_header, head) % 8 == 0,
 	       "the tagged head needs 8-byte alignment for 64-bit atomics");
 
@@ -193,13 +189,10 @@ static int read_header(uint64_t *offset_out, uint32_t *capacity_out,
 	struct pool_layout l;
 	int rc;
 
-	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	rc = zeroipc__table_lookup_header(&offset, &size, mem, "pool", name,
+					  sizeof(*h));
 	if (rc != 0)
 		return rc;
-	if (size < sizeof(*h))
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "pool '%s': entry of %llu bytes has no "
-				     "header", name, (unsigned long long)size);
 	h = (const void *)(mem->base + offset);
 	/* Each field is read once; the checks and the caller use the copies. */
 	capacity = zeroipc__load_relaxed_u32(&h->capacity);
@@ -407,7 +400,7 @@ int zeroipc_pool_allocate(uint64_t *index_out, zeroipc_pool *pool,
 		 * zeroipc_pool_free(); sliced, so it returns at the deadline
 		 * whatever other processes do. */
 		rc = zeroipc__wait_until(
-			(struct zeroipc__eventcount *)(void *)&pool->hdr
+			(struct zeroipc_fmt_eventcount *)(void *)&pool->hdr
 				->waiters,
 			pool_has_free, pool, &deadline);
 		if (rc != 0)
@@ -477,7 +470,7 @@ int zeroipc_pool_free(zeroipc_pool *pool, uint64_t index)
 	rc = pool_push(pool, (uint32_t)index);
 	if (rc != 0)
 		return rc;
-	zeroipc__notify((struct zeroipc__eventcount *)(void *)&pool->hdr
+	zeroipc__notify((struct zeroipc_fmt_eventcount *)(void *)&pool->hdr
 				->waiters);
 	return 0;
 }

@@ -97,7 +97,7 @@ struct zeroipc_queue {
 	struct zeroipc_fmt_queue_header *hdr;
 	unsigned char *data;              /* slot 0 */
 	uint32_t *seq;                    /* sequence word of slot 0 */
-	struct zeroipc__eventcount *ec;   /* QUEUE_EC_COUNT, or NULL */
+	struct zeroipc_fmt_eventcount *ec;   /* QUEUE_EC_COUNT, or NULL */
 	uint32_t capacity;                /* validated at open: bounds */
 	uint32_t mask;                    /* capacity - 1 */
 	uint32_t elem_size;
@@ -113,26 +113,13 @@ struct zeroipc_queue {
 	char name[ZEROIPC_NAME_MAX + 1];
 };
 
-/* Offsets of the sections from the structure base, and its entry size. */
-struct queue_layout {
-	uint64_t data;
-	uint64_t seq;
-	uint64_t total;
-};
-
-static bool queue_layout_of(struct queue_layout *l, uint64_t elem_size,
-			    uint64_t capacity)
+/* The sections: header, elements, one sequence word per slot. */
+static bool queue_layout_of(struct zeroipc__slots_layout *l,
+			    uint64_t elem_size, uint64_t capacity)
 {
-	uint64_t data_bytes, seq_bytes;
-
-	l->data = sizeof(struct zeroipc_fmt_queue_header);
-	if (!zeroipc__mul_u64(&data_bytes, elem_size, capacity) ||
-	    data_bytes > UINT64_MAX - ZEROIPC_FMT_ALIGN ||
-	    !zeroipc__add_u64(&l->seq, l->data, zeroipc__align8(data_bytes)) ||
-	    !zeroipc__mul_u64(&seq_bytes, sizeof(uint32_t), capacity) ||
-	    !zeroipc__add_u64(&l->total, l->seq, seq_bytes))
-		return false;
-	return true;
+	return zeroipc__slots_layout_of(
+		l, sizeof(struct zeroipc_fmt_queue_header), elem_size,
+		capacity);
 }
 
 /* a - b as the signed distance between two wrapping positions. */
@@ -151,7 +138,7 @@ static inline unsigned char *slot_data(const zeroipc_queue *q, uint32_t pos)
 	return q->data + (size_t)(pos & q->mask) * q->elem_size;
 }
 
-static struct zeroipc__eventcount *queue_ec(const zeroipc_queue *q, int which)
+static struct zeroipc_fmt_eventcount *queue_ec(const zeroipc_queue *q, int which)
 {
 	return q->ec != NULL ? &q->ec[which] : NULL;
 }
@@ -175,75 +162,6 @@ static uint32_t step_over_done(const uint32_t *seq, uint32_t mask,
 	return pos;
 }
 
-/* ---- copying elements ---- */
-
-/* One element; the common sizes become single moves instead of a call. */
-static inline void copy_elem(void *dst, const void *src, uint32_t size)
-{
-	switch (size) {
-	case 4:
-		memcpy(dst, src, 4);
-		break;
-	case 8:
-		memcpy(dst, src, 8);
-		break;
-	case 16:
-		memcpy(dst, src, 16);
-		break;
-	case 32:
-		memcpy(dst, src, 32);
-		break;
-	case 64:
-		memcpy(dst, src, 64);
-		break;
-	default:
-		memcpy(dst, src, size);
-		break;
-	}
-}
-
-/* Copy `k` elements into the slots of positions pos..pos+k-1 (k <= cap). */
-static void copy_in(const zeroipc_queue *q, uint32_t pos,
-		    const unsigned char *src, uint32_t k)
-{
-	uint32_t first = pos & q->mask;
-	uint32_t run = q->capacity - first;
-
-	if (k == 1) {
-		copy_elem(q->data + (size_t)first * q->elem_size, src,
-			  q->elem_size);
-		return;
-	}
-	if (run > k)
-		run = k;
-	memcpy(q->data + (size_t)first * q->elem_size, src,
-	       (size_t)run * q->elem_size);
-	if (k > run)
-		memcpy(q->data, src + (size_t)run * q->elem_size,
-		       (size_t)(k - run) * q->elem_size);
-}
-
-/* Copy the elements of positions pos..pos+k-1 out to dst (k <= cap). */
-static void copy_out(unsigned char *dst, const zeroipc_queue *q, uint32_t pos,
-		     uint32_t k)
-{
-	uint32_t first = pos & q->mask;
-	uint32_t run = q->capacity - first;
-
-	if (k == 1) {
-		copy_elem(dst, q->data + (size_t)first * q->elem_size,
-			  q->elem_size);
-		return;
-	}
-	if (run > k)
-		run = k;
-	memcpy(dst, q->data + (size_t)first * q->elem_size,
-	       (size_t)run * q->elem_size);
-	if (k > run)
-		memcpy(dst + (size_t)run * q->elem_size, q->data,
-		       (size_t)(k - run) * q->elem_size);
-}
-
 /* ---- errors ---- */
 
 static int protocol_error(const zeroipc_queue *q, const char *what,
@@ -262,6 +180,96 @@ static int readonly_error(const zeroipc_queue *q)
 	return zeroipc__fail(ZEROIPC_EREADONLY,
 			     "queue '%s': %s is mapped read-only", q->name,
 			     q->mem->name);
+}
+
+static int full_error(const zeroipc_queue *q)
+{
+	return zeroipc__fail(ZEROIPC_EFULL, "queue '%s' is full", q->name);
+}
+
+static int empty_error(const zeroipc_queue *q)
+{
+	return zeroipc__fail(ZEROIPC_EEMPTY,
+			     "queue '%s' has nothing to pop", q->name);
+}
+
+/* ---- the two sides ---- */
+
+/*
+ * Push and pop mirror each other: a push takes free slots at tail and
+ * publishes them, a pop takes published slots at head and releases them.
+ * The helpers from here on serve both.  `side` is QUEUE_PUSH or QUEUE_POP
+ * and always a constant, and the helpers that take it are always inlined,
+ * so each use compiles to that side's code alone: sharing them adds
+ * neither a test of the side nor a call to a per-message path.
+ */
+enum queue_side { QUEUE_PUSH, QUEUE_POP };
+
+#define SIDE_INLINE static inline __attribute__((always_inline))
+#define PUSHING(side) ((side) == QUEUE_PUSH)
+/* A slot's sequence when its position is the side's to take: p (free)
+ * for a push, p + 1 (published) for a pop. */
+#define SIDE_OFFSET(side) (PUSHING(side) ? 0u : 1u)
+/* The handle flag that puts the side in single mode. */
+#define SIDE_SINGLE(side)                                                      \
+	(PUSHING(side) ? ZEROIPC_QUEUE_SINGLE_PRODUCER                         \
+		       : ZEROIPC_QUEUE_SINGLE_CONSUMER)
+/* What the side finds when no slot is ready: the queue is full (empty). */
+#define SIDE_BUSY(side) (PUSHING(side) ? ZEROIPC_EFULL : ZEROIPC_EEMPTY)
+
+/* The counter the side claims from: tail for a push, head for a pop. */
+SIDE_INLINE uint32_t *side_counter(const zeroipc_queue *q,
+				   enum queue_side side)
+{
+	return PUSHING(side) ? &q->hdr->tail : &q->hdr->head;
+}
+
+/* A single-mode handle's own next position for the side. */
+SIDE_INLINE uint32_t *side_pos(zeroipc_queue *q, enum queue_side side)
+{
+	return PUSHING(side) ? &q->ppos : &q->cpos;
+}
+
+/* ---- copying elements ---- */
+
+/* memcpy() in the side's direction: into the slots for a push. */
+SIDE_INLINE void copy_bytes(unsigned char *slots, unsigned char *buf,
+			    size_t n, enum queue_side side)
+{
+	if (PUSHING(side))
+		memcpy(slots, buf, n);
+	else
+		memcpy(buf, slots, n);
+}
+
+/*
+ * Copy `k` elements (k <= cap) between `buf` and the slots of positions
+ * pos..pos+k-1: in for a push, out for a pop.  The run wraps at most once.
+ */
+SIDE_INLINE void copy_slots(const zeroipc_queue *q, uint32_t pos,
+			    unsigned char *buf, uint32_t k,
+			    enum queue_side side)
+{
+	uint32_t first = pos & q->mask;
+	uint32_t run = q->capacity - first;
+
+	if (k == 1) {
+		/* The common case: the element size picks plain moves. */
+		unsigned char *slot = q->data + (size_t)first * q->elem_size;
+
+		if (PUSHING(side))
+			zeroipc__copy_elem(slot, buf, q->elem_size);
+		else
+			zeroipc__copy_elem(buf, slot, q->elem_size);
+		return;
+	}
+	if (run > k)
+		run = k;
+	copy_bytes(q->data + (size_t)first * q->elem_size, buf,
+		   (size_t)run * q->elem_size, side);
+	if (k > run)
+		copy_bytes(q->data, buf + (size_t)run * q->elem_size,
+			   (size_t)(k - run) * q->elem_size, side);
 }
 
 /* ---- claims ---- */
@@ -284,77 +292,47 @@ static inline uint32_t run_length(const zeroipc_queue *q, uint32_t pos,
 }
 
 /*
- * Claim up to `want` free slots at the tail for a push (default mode).
- * Returns 0 with the first position and the count, EFULL or EPROTOCOL.
+ * Claim up to `want` slots for the side (default mode): free ones at the
+ * tail for a push, published ones at the head for a pop.  Returns 0 with
+ * the first position and the count, EFULL / EEMPTY or EPROTOCOL.
  */
-static int mp_claim_push(uint32_t *pos_out, uint32_t *count_out,
-			 zeroipc_queue *q, uint32_t want)
+SIDE_INLINE int mp_claim(uint32_t *pos_out, uint32_t *count_out,
+			 zeroipc_queue *q, uint32_t want,
+			 enum queue_side side)
 {
-	/* Relaxed: tail only names a candidate; the slot's sequence, read
-	 * with acquire below, decides. */
-	uint32_t pos = zeroipc__load_relaxed_u32(&q->hdr->tail);
+	uint32_t *counter = side_counter(q, side);
+	/* Relaxed: the counter only names a candidate; the slot's sequence,
+	 * read with acquire below, decides. */
+	uint32_t pos = zeroipc__load_relaxed_u32(counter);
 
 	for (;;) {
-		/* Acquire: pairs with the release in publish_pop(), so the
-		 * last consumer of this slot finished copying out before we
-		 * copy in. */
+		/* Acquire: pairs with the other side's release in publish():
+		 * before a push copies in, the last consumer of the slot has
+		 * finished copying out; before a pop copies out, the
+		 * producer's copy in is complete. */
 		uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
-		int32_t d = pos_diff(s, pos);
+		int32_t d = pos_diff(s, pos + SIDE_OFFSET(side));
 		uint32_t now;
 
 		if (d == 0) {
-			uint32_t k = run_length(q, pos, 0, want);
+			uint32_t k = run_length(q, pos, SIDE_OFFSET(side),
+						want);
 
 			/* Relaxed: the CAS only decides who owns positions
 			 * pos..pos+k-1; the sequence words carry the data. */
-			if (zeroipc__cas_relaxed_u32(&q->hdr->tail, &pos,
-						     pos + k)) {
+			if (zeroipc__cas_relaxed_u32(counter, &pos, pos + k)) {
 				*pos_out = pos;
 				*count_out = k;
 				return 0;
 			}
-			continue; /* pos now holds the current tail */
+			continue; /* pos now holds the current counter */
 		}
 		if (d < 0)
-			return ZEROIPC_EFULL;
-		now = zeroipc__load_relaxed_u32(&q->hdr->tail);
+			return SIDE_BUSY(side);
+		now = zeroipc__load_relaxed_u32(counter);
 		if (now == pos)
-			return protocol_error(q, "push", pos, s);
-		pos = now;
-	}
-}
-
-/* The same at the head for a pop: EEMPTY instead of EFULL. */
-static int mp_claim_pop(uint32_t *pos_out, uint32_t *count_out,
-			zeroipc_queue *q, uint32_t want)
-{
-	/* Relaxed: as in mp_claim_push(). */
-	uint32_t pos = zeroipc__load_relaxed_u32(&q->hdr->head);
-
-	for (;;) {
-		/* Acquire: pairs with the release in publish_push(), so the
-		 * producer's copy in is complete before we copy out. */
-		uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
-		int32_t d = pos_diff(s, pos + 1);
-		uint32_t now;
-
-		if (d == 0) {
-			uint32_t k = run_length(q, pos, 1, want);
-
-			/* Relaxed: ownership only, as for tail. */
-			if (zeroipc__cas_relaxed_u32(&q->hdr->head, &pos,
-						     pos + k)) {
-				*pos_out = pos;
-				*count_out = k;
-				return 0;
-			}
-			continue;
-		}
-		if (d < 0)
-			return ZEROIPC_EEMPTY;
-		now = zeroipc__load_relaxed_u32(&q->hdr->head);
-		if (now == pos)
-			return protocol_error(q, "pop", pos, s);
+			return protocol_error(q, PUSHING(side) ? "push" : "pop",
+					      pos, s);
 		pos = now;
 	}
 }
@@ -371,26 +349,31 @@ static inline uint32_t sp_target(const zeroipc_queue *q, uint32_t pos)
 }
 
 /*
- * Single producer: the position is ours, no CAS.  After finding the queue
- * full, report full until the slot sp_target() names is free too (a
- * quarter to half of the queue), so that we refill in long runs instead of
- * chasing the consumer slot by slot over shared cache lines.
+ * Single mode: the position is ours, no CAS.  A single producer that found
+ * the queue full reports full until the slot sp_target() names is free too
+ * (a quarter to half of the queue), so that it refills in long runs
+ * instead of chasing the consumer slot by slot over shared cache lines.
  */
-static int sp_claim_push(uint32_t *pos_out, uint32_t *count_out,
-			 zeroipc_queue *q, uint32_t want)
+SIDE_INLINE int single_claim(uint32_t *pos_out, uint32_t *count_out,
+			     zeroipc_queue *q, uint32_t want,
+			     enum queue_side side)
 {
-	uint32_t pos = q->ppos;
-	/* Acquire: pairs with the release in publish_pop(), as above. */
+	const char *what = PUSHING(side) ? "single-producer push"
+					 : "single-consumer pop";
+	uint32_t pos = *side_pos(q, side);
+	/* Acquire: pairs with the other side's release in publish(), as in
+	 * mp_claim(). */
 	uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
-	int32_t d = pos_diff(s, pos);
+	int32_t d = pos_diff(s, pos + SIDE_OFFSET(side));
 
 	if (d > 0)
-		return protocol_error(q, "single-producer push", pos, s);
+		return protocol_error(q, what, pos, s);
 	if (d < 0) {
-		q->pfull = true;
-		return ZEROIPC_EFULL;
+		if (PUSHING(side))
+			q->pfull = true;
+		return SIDE_BUSY(side);
 	}
-	if (q->pfull) {
+	if (PUSHING(side) && q->pfull) {
 		uint32_t ahead = sp_target(q, pos);
 		/* Relaxed: only a threshold; each slot is read with acquire
 		 * before it is written. */
@@ -398,52 +381,35 @@ static int sp_claim_push(uint32_t *pos_out, uint32_t *count_out,
 		int32_t da = pos_diff(sa, ahead);
 
 		if (da > 0)
-			return protocol_error(q, "single-producer push", ahead,
-					      sa);
+			return protocol_error(q, what, ahead, sa);
 		if (da < 0)
 			return ZEROIPC_EFULL;
 		q->pfull = false;
 	}
 	*pos_out = pos;
-	*count_out = run_length(q, pos, 0, want);
-	return 0;
-}
-
-/* Single consumer: the position is ours, no CAS. */
-static int sc_claim_pop(uint32_t *pos_out, uint32_t *count_out,
-			zeroipc_queue *q, uint32_t want)
-{
-	uint32_t pos = q->cpos;
-	/* Acquire: pairs with the release in publish_push(), as above. */
-	uint32_t s = zeroipc__load_acquire_u32(slot_seq(q, pos));
-	int32_t d = pos_diff(s, pos + 1);
-
-	if (d > 0)
-		return protocol_error(q, "single-consumer pop", pos, s);
-	if (d < 0)
-		return ZEROIPC_EEMPTY;
-	*pos_out = pos;
-	*count_out = run_length(q, pos, 1, want);
+	*count_out = run_length(q, pos, SIDE_OFFSET(side), want);
 	return 0;
 }
 
 /* ---- publishing ---- */
 
-static void publish_push(const zeroipc_queue *q, uint32_t pos, uint32_t k)
+/*
+ * Hand positions pos..pos+k-1 to the other side: published (p + 1) after
+ * a push copied in, released (p + cap) after a pop copied out.  The
+ * capacity is read inside the loop on purpose: held in a register across
+ * the copy, it made the single-element pop longer.
+ */
+SIDE_INLINE void publish(const zeroipc_queue *q, uint32_t pos, uint32_t k,
+			 enum queue_side side)
 {
 	for (uint32_t i = 0; i < k; i++)
-		/* Release: pairs with the consumer's acquire of this word in
-		 * its claim; our copy in happens before its copy out. */
-		zeroipc__store_release_u32(slot_seq(q, pos + i), pos + i + 1);
-}
-
-static void publish_pop(const zeroipc_queue *q, uint32_t pos, uint32_t k)
-{
-	for (uint32_t i = 0; i < k; i++)
-		/* Release: pairs with the next producer's acquire of this
-		 * word; our copy out happens before its copy in. */
-		zeroipc__store_release_u32(slot_seq(q, pos + i),
-					   pos + i + q->capacity);
+		/* Release: pairs with the other side's acquire of this word
+		 * in its claim; our copy in happens before the consumer's
+		 * copy out, or our copy out before the next producer's copy
+		 * in. */
+		zeroipc__store_release_u32(
+			slot_seq(q, pos + i),
+			pos + i + (PUSHING(side) ? 1 : q->capacity));
 }
 
 /* Whether moving from `from` to `to` crosses a lazy-store boundary. */
@@ -453,183 +419,169 @@ static inline bool lazy_due(const zeroipc_queue *q, uint32_t from, uint32_t to)
 }
 
 /*
- * Push up to `want` (1..capacity) elements: claim, copy, publish, wake.
- * Returns 0 with the count, EFULL (no message recorded) or EPROTOCOL.
+ * Push or pop up to `want` (1..capacity) elements: claim, copy, publish,
+ * wake.  Returns 0 with the count, EFULL / EEMPTY (no message recorded) or
+ * EPROTOCOL.
  */
-static int push_some(uint32_t *count_out, zeroipc_queue *q,
-		     const unsigned char *values, uint32_t want)
+SIDE_INLINE int move_some(uint32_t *count_out, zeroipc_queue *q,
+			  unsigned char *values, uint32_t want,
+			  enum queue_side side)
 {
-	bool single = (q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) != 0;
+	bool single = (q->flags & SIDE_SINGLE(side)) != 0;
 	uint32_t pos = 0, k = 0;
 	int rc;
 
-	rc = single ? sp_claim_push(&pos, &k, q, want)
-		    : mp_claim_push(&pos, &k, q, want);
+	rc = single ? single_claim(&pos, &k, q, want, side)
+		    : mp_claim(&pos, &k, q, want, side);
 	if (rc != 0)
 		return rc;
-	ZEROIPC__CRASH_POINT("queue.push.claimed");
-	copy_in(q, pos, values, k);
-	publish_push(q, pos, k);
+	ZEROIPC__CRASH_POINT(PUSHING(side) ? "queue.push.claimed"
+					   : "queue.pop.claimed");
+	copy_slots(q, pos, values, k, side);
+	publish(q, pos, k, side);
 	if (single) {
-		q->ppos = pos + k;
-		/* Relaxed: tail is a hint for size() and openers, never a
-		 * hand-over (see the file comment). */
+		*side_pos(q, side) = pos + k;
+		/* Relaxed: tail and head are hints for size() and openers,
+		 * never a hand-over (see the file comment). */
 		if (lazy_due(q, pos, pos + k))
-			zeroipc__store_relaxed_u32(&q->hdr->tail, pos + k);
+			zeroipc__store_relaxed_u32(side_counter(q, side),
+						   pos + k);
 	}
 	/* Light: no fence on this per-message path; our waiters use
 	 * zeroipc__wait_until_asym() (wait.h). */
-	zeroipc__notify_light(queue_ec(q, QUEUE_EC_ITEMS));
-	*count_out = k;
-	return 0;
-}
-
-/* Pop up to `want` elements into `values`; as push_some(). */
-static int pop_some(uint32_t *count_out, unsigned char *values,
-		    zeroipc_queue *q, uint32_t want)
-{
-	bool single = (q->flags & ZEROIPC_QUEUE_SINGLE_CONSUMER) != 0;
-	uint32_t pos = 0, k = 0;
-	int rc;
-
-	rc = single ? sc_claim_pop(&pos, &k, q, want)
-		    : mp_claim_pop(&pos, &k, q, want);
-	if (rc != 0)
-		return rc;
-	ZEROIPC__CRASH_POINT("queue.pop.claimed");
-	copy_out(values, q, pos, k);
-	publish_pop(q, pos, k);
-	if (single) {
-		q->cpos = pos + k;
-		/* Relaxed: head is a hint, as tail above. */
-		if (lazy_due(q, pos, pos + k))
-			zeroipc__store_relaxed_u32(&q->hdr->head, pos + k);
-	}
-	zeroipc__notify_light(queue_ec(q, QUEUE_EC_SPACE));
+	zeroipc__notify_light(queue_ec(q, PUSHING(side) ? QUEUE_EC_ITEMS
+							: QUEUE_EC_SPACE));
 	/* A single producer waiting for a quarter sleeps on its own
 	 * eventcount, woken once per quarter instead of once per pop. */
-	if (((pos ^ (pos + k)) & ~(q->quarter - 1)) != 0)
+	if (!PUSHING(side) && ((pos ^ (pos + k)) & ~(q->quarter - 1)) != 0)
 		zeroipc__notify_light(queue_ec(q, QUEUE_EC_QUARTER));
 	*count_out = k;
 	return 0;
 }
 
+/* move_some() out of line, once per side: what every call runs. */
+static int push_some(uint32_t *count_out, zeroipc_queue *q,
+		     unsigned char *values, uint32_t want)
+{
+	return move_some(count_out, q, values, want, QUEUE_PUSH);
+}
+
+static int pop_some(uint32_t *count_out, zeroipc_queue *q,
+		    unsigned char *values, uint32_t want)
+{
+	return move_some(count_out, q, values, want, QUEUE_POP);
+}
+
 /* ---- waiting ---- */
 
 /*
- * Readiness checks for zeroipc__wait_until().  They only say "worth another
- * try": relaxed loads, since the claim that follows rereads with acquire.
- * A slot that shows a broken promise counts as ready so that the claim
- * reports it instead of the wait sleeping on it.
+ * Readiness check for zeroipc__wait_until_asym().  It only says "worth
+ * another try": relaxed loads, since the claim that follows rereads with
+ * acquire.  A slot that shows a broken promise counts as ready so that the
+ * claim reports it instead of the wait sleeping on it.
  */
+SIDE_INLINE bool side_ready(zeroipc_queue *q, enum queue_side side)
+{
+	bool single = (q->flags & SIDE_SINGLE(side)) != 0;
+	uint32_t pos = single ? *side_pos(q, side)
+			      : zeroipc__load_relaxed_u32(
+					side_counter(q, side));
+	int32_t d = pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)),
+			     pos + SIDE_OFFSET(side));
+
+	/* A single producer that found the queue full waits for
+	 * sp_target() too, as its claim does. */
+	if (PUSHING(side) && single && q->pfull && d == 0) {
+		pos = sp_target(q, pos);
+		d = pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos);
+	}
+	return d >= 0;
+}
+
 static bool push_ready(void *ctx)
 {
-	const zeroipc_queue *q = ctx;
-	uint32_t pos, s;
-	int32_t d;
-
-	if ((q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) == 0) {
-		pos = zeroipc__load_relaxed_u32(&q->hdr->tail);
-		s = zeroipc__load_relaxed_u32(slot_seq(q, pos));
-		return pos_diff(s, pos) >= 0;
-	}
-	pos = q->ppos;
-	d = pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos);
-	if (d != 0 || !q->pfull)
-		return d >= 0;
-	pos = sp_target(q, pos);
-	return pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos) >= 0;
+	return side_ready(ctx, QUEUE_PUSH);
 }
 
 static bool pop_ready(void *ctx)
 {
-	const zeroipc_queue *q = ctx;
-	uint32_t pos;
-
-	if ((q->flags & ZEROIPC_QUEUE_SINGLE_CONSUMER) == 0)
-		pos = zeroipc__load_relaxed_u32(&q->hdr->head);
-	else
-		pos = q->cpos;
-	return pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)),
-			pos + 1) >= 0;
+	return side_ready(ctx, QUEUE_POP);
 }
 
-static int full_error(const zeroipc_queue *q)
+/* A wait that ended without a slot: ETIMEOUT, with what it waited for. */
+static int wait_error(const zeroipc_queue *q, enum queue_side side, int rc,
+		      int64_t timeout_ns)
 {
-	return zeroipc__fail(ZEROIPC_EFULL, "queue '%s' is full", q->name);
+	if (PUSHING(side))
+		return zeroipc__fail(rc, "queue '%s' stayed full for %lld ns",
+				     q->name, (long long)timeout_ns);
+	return zeroipc__fail(rc, "queue '%s': nothing to pop within %lld ns "
+			     "(empty, or the oldest position's producer "
+			     "has not published it)",
+			     q->name, (long long)timeout_ns);
 }
 
-static int empty_error(const zeroipc_queue *q)
-{
-	return zeroipc__fail(ZEROIPC_EEMPTY,
-			     "queue '%s' has nothing to pop", q->name);
-}
-
-/* After a first attempt found the queue full: wait and retry. */
-static int push_wait(uint32_t *count_out, zeroipc_queue *q,
-		     const unsigned char *values, uint32_t want,
-		     int64_t timeout_ns)
+/*
+ * After a first attempt found the queue full (push) or empty (pop): wait
+ * and retry until the deadline; with timeout 0, report it at once.
+ */
+static int move_wait(uint32_t *count_out, zeroipc_queue *q,
+		     unsigned char *values, uint32_t want, int64_t timeout_ns,
+		     enum queue_side side)
 {
 	zeroipc__deadline d;
 	int rc;
 
 	if (timeout_ns == 0)
-		return full_error(q);
+		return PUSHING(side) ? full_error(q) : empty_error(q);
 	d = zeroipc__deadline_in(timeout_ns);
 	for (;;) {
-		/* A single producer that found the queue full waits for
-		 * sp_target(), so the pops before it need not wake it. */
-		int which = (q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) &&
+		/* Pushes wait for pops to free a slot, pops for pushes to
+		 * publish one.  A single producer that found the queue full
+		 * waits for sp_target(), so the pops before it need not wake
+		 * it. */
+		int which = !PUSHING(side) ? QUEUE_EC_ITEMS
+			    : (q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) &&
 					    q->pfull
 				    ? QUEUE_EC_QUARTER
 				    : QUEUE_EC_SPACE;
 
-		/* _asym: pairs with the light notifications of pops. */
-		rc = zeroipc__wait_until_asym(queue_ec(q, which), push_ready,
+		/* _asym: pairs with the light notifications of the other
+		 * side in move_some(). */
+		rc = zeroipc__wait_until_asym(queue_ec(q, which),
+					      PUSHING(side) ? push_ready
+							    : pop_ready,
 					      q, &d);
 		if (rc != 0)
-			return zeroipc__fail(rc, "queue '%s' stayed full for "
-					     "%lld ns", q->name,
-					     (long long)timeout_ns);
-		rc = push_some(count_out, q, values, want);
-		if (rc != ZEROIPC_EFULL)
+			return wait_error(q, side, rc, timeout_ns);
+		rc = PUSHING(side) ? push_some(count_out, q, values, want)
+				   : pop_some(count_out, q, values, want);
+		if (rc != SIDE_BUSY(side))
 			return rc;
 		if (zeroipc__deadline_passed(&d))
-			return zeroipc__fail(ZEROIPC_ETIMEOUT,
-					     "queue '%s' stayed full for "
-					     "%lld ns", q->name,
-					     (long long)timeout_ns);
+			return wait_error(q, side, ZEROIPC_ETIMEOUT,
+					  timeout_ns);
 	}
 }
 
-static int pop_wait(uint32_t *count_out, unsigned char *values,
-		    zeroipc_queue *q, uint32_t want, int64_t timeout_ns)
+/*
+ * Every push and pop call after its argument checks: one attempt, then a
+ * wait for up to `timeout_ns` if the queue was full (empty).  Returns 0
+ * with the count moved, or a status.
+ */
+SIDE_INLINE int move(uint32_t *count_out, zeroipc_queue *q,
+		     unsigned char *values, uint32_t want, int64_t timeout_ns,
+		     enum queue_side side)
 {
-	zeroipc__deadline d;
 	int rc;
 
-	if (timeout_ns == 0)
-		return empty_error(q);
-	d = zeroipc__deadline_in(timeout_ns);
-	for (;;) {
-		/* _asym: pairs with the light notifications of pushes. */
-		rc = zeroipc__wait_until_asym(queue_ec(q, QUEUE_EC_ITEMS),
-					      pop_ready, q, &d);
-		if (rc != 0)
-			return zeroipc__fail(rc, "queue '%s': nothing to pop "
-					     "within %lld ns (empty, or the "
-					     "oldest position's producer "
-					     "has not published it)",
-					     q->name, (long long)timeout_ns);
-		rc = pop_some(count_out, values, q, want);
-		if (rc != ZEROIPC_EEMPTY)
-			return rc;
-		if (zeroipc__deadline_passed(&d))
-			return zeroipc__fail(ZEROIPC_ETIMEOUT,
-					     "queue '%s': nothing to pop "
-					     "within %lld ns", q->name,
-					     (long long)timeout_ns);
-	}
+	if (!q->writable)
+		return readonly_error(q);
+	rc = PUSHING(side) ? push_some(count_out, q, values, want)
+			   : pop_some(count_out, q, values, want);
+	if (rc == SIDE_BUSY(side))
+		rc = move_wait(count_out, q, values, want, timeout_ns, side);
+	return rc;
 }
 
 /* ---- lifecycle ---- */
@@ -679,9 +631,9 @@ static int init_queue(unsigned char *region, uint64_t size, void *arg)
 
 static int new_handle(zeroipc_queue **out, zeroipc_memory *mem,
 		      const char *name, uint64_t offset,
-		      const struct queue_layout *l, uint32_t capacity,
+		      const struct zeroipc__slots_layout *l, uint32_t capacity,
 		      uint32_t elem_size, uint32_t flags,
-		      struct zeroipc__eventcount *ec)
+		      struct zeroipc_fmt_eventcount *ec)
 {
 	zeroipc_queue *q = calloc(1, sizeof(*q));
 	uint32_t lazy;
@@ -691,7 +643,7 @@ static int new_handle(zeroipc_queue **out, zeroipc_memory *mem,
 	q->mem = mem;
 	q->hdr = (void *)(mem->base + offset);
 	q->data = mem->base + offset + l->data;
-	q->seq = (void *)(mem->base + offset + l->seq);
+	q->seq = (void *)(mem->base + offset + l->words);
 	q->ec = ec;
 	q->capacity = capacity;
 	q->mask = capacity - 1;
@@ -727,8 +679,8 @@ int zeroipc_queue_create(zeroipc_queue **out, zeroipc_memory *mem,
 			 const char *name, uint64_t elem_size,
 			 uint64_t capacity, const zeroipc_queue_opts *opts)
 {
-	struct zeroipc__eventcount *ec;
-	struct queue_layout l;
+	struct zeroipc_fmt_eventcount *ec;
+	struct zeroipc__slots_layout l;
 	struct queue_init in;
 	uint64_t offset;
 	uint32_t flags;
@@ -743,12 +695,9 @@ int zeroipc_queue_create(zeroipc_queue **out, zeroipc_memory *mem,
 	rc = parse_opts(&flags, opts);
 	if (rc != 0)
 		return rc;
-	rc = zeroipc__check_entry_name(name);
+	rc = zeroipc__table_check_add(mem, name);
 	if (rc != 0)
 		return rc;
-	if (mem->readonly)
-		return zeroipc__fail(ZEROIPC_EREADONLY,
-				     "%s is mapped read-only", mem->name);
 	in.capacity = round_up_pow2((uint32_t)capacity);
 	in.elem_size = (uint32_t)elem_size;
 	if (!queue_layout_of(&l, in.elem_size, in.capacity))
@@ -756,9 +705,9 @@ int zeroipc_queue_create(zeroipc_queue **out, zeroipc_memory *mem,
 				     "queue of %u elements of %u bytes "
 				     "overflows", (unsigned)in.capacity,
 				     (unsigned)in.elem_size);
-	in.seq_offset = l.seq;
+	in.seq_offset = l.words;
 	/* The companion first: whoever finds the queue finds its waits. */
-	rc = zeroipc__wait_companion(&ec, mem, name, QUEUE_EC_COUNT);
+	rc = zeroipc__wait_companion_for_new(&ec, mem, name, QUEUE_EC_COUNT);
 	if (rc != 0)
 		return rc;
 	rc = zeroipc__table_add_init(&offset, mem, name, l.total, init_queue,
@@ -770,21 +719,24 @@ int zeroipc_queue_create(zeroipc_queue **out, zeroipc_memory *mem,
 }
 
 /*
- * The checks common to open and validate: the header against the entry.
- * On success fills the layout, capacity and element size.
+ * The checks common to open and validate: find the queue and check its
+ * header against its entry.  On success fills the offset, layout,
+ * capacity and element size.
  */
-static int check_header(struct queue_layout *l, uint32_t *capacity_out,
-			uint32_t *elem_size_out, const zeroipc_memory *mem,
-			const char *name, uint64_t offset, uint64_t size)
+static int check_header(uint64_t *offset_out, struct zeroipc__slots_layout *l,
+			uint32_t *capacity_out, uint32_t *elem_size_out,
+			const zeroipc_memory *mem, const char *name)
 {
 	const struct zeroipc_fmt_queue_header *h;
 	uint32_t capacity, elem_size;
+	uint64_t size;
+	int rc;
 
-	if (size < sizeof(*h))
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "queue '%s': entry of %llu bytes has no "
-				     "header", name, (unsigned long long)size);
-	h = (const void *)(mem->base + offset);
+	rc = zeroipc__table_lookup_header(offset_out, &size, mem, "queue",
+					  name, sizeof(*h));
+	if (rc != 0)
+		return rc;
+	h = (const void *)(mem->base + *offset_out);
 	/* Relaxed: capacity and elem_size never change after creation, and
 	 * the entry was published (with release) after they were written. */
 	capacity = zeroipc__load_relaxed_u32(
@@ -864,9 +816,9 @@ int zeroipc_queue_open(zeroipc_queue **out, zeroipc_memory *mem,
 		       const char *name, uint64_t elem_size,
 		       const zeroipc_queue_opts *opts)
 {
-	struct zeroipc__eventcount *ec = NULL;
-	struct queue_layout l;
-	uint64_t offset, size;
+	struct zeroipc_fmt_eventcount *ec = NULL;
+	struct zeroipc__slots_layout l;
+	uint64_t offset;
 	uint32_t capacity, stored_size, flags;
 	zeroipc_queue *q;
 	int rc;
@@ -878,18 +830,12 @@ int zeroipc_queue_open(zeroipc_queue **out, zeroipc_memory *mem,
 	rc = parse_opts(&flags, opts);
 	if (rc != 0)
 		return rc;
-	rc = zeroipc__table_lookup(&offset, &size, mem, name);
-	if (rc != 0)
-		return rc;
-	rc = check_header(&l, &capacity, &stored_size, mem, name, offset,
-			  size);
+	rc = check_header(&offset, &l, &capacity, &stored_size, mem, name);
 	if (rc != 0)
 		return rc;
 	if (stored_size != elem_size)
-		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
-				     "queue '%s' holds %u-byte elements, not "
-				     "%llu", name, (unsigned)stored_size,
-				     (unsigned long long)elem_size);
+		return zeroipc__elem_size_mismatch("queue", name, stored_size,
+						   elem_size);
 	if (!positions_plausible((const void *)(mem->base + offset),
 				 capacity))
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
@@ -950,21 +896,18 @@ void zeroipc_queue_close(zeroipc_queue *queue)
 int zeroipc_queue_validate(const zeroipc_memory *mem, const char *name)
 {
 	const struct zeroipc_fmt_queue_header *h;
-	struct queue_layout l;
-	uint64_t offset, size;
+	struct zeroipc__slots_layout l;
+	uint64_t offset;
 	uint32_t capacity, elem_size, mask, head, tail, pos;
 	const uint32_t *seq;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(mem != NULL);
-	rc = zeroipc__table_lookup(&offset, &size, mem, name);
-	if (rc != 0)
-		return rc;
-	rc = check_header(&l, &capacity, &elem_size, mem, name, offset, size);
+	rc = check_header(&offset, &l, &capacity, &elem_size, mem, name);
 	if (rc != 0)
 		return rc;
 	h = (const void *)(mem->base + offset);
-	seq = (const void *)(mem->base + offset + l.seq);
+	seq = (const void *)(mem->base + offset + l.words);
 	mask = capacity - 1;
 	/* Relaxed throughout: the queue is at rest, and a report on a moving
 	 * one is a snapshot anyway. */
@@ -1027,58 +970,39 @@ int zeroipc_queue_validate(const zeroipc_memory *mem, const char *name)
 int zeroipc_queue_try_push(zeroipc_queue *queue, const void *value)
 {
 	uint32_t k;
-	int rc;
 
 	ZEROIPC__CHECK_ARG(queue != NULL);
 	ZEROIPC__CHECK_ARG(value != NULL);
-	if (!queue->writable)
-		return readonly_error(queue);
-	rc = push_some(&k, queue, value, 1);
-	return rc == ZEROIPC_EFULL ? full_error(queue) : rc;
+	return move(&k, queue, zeroipc__in_buf(value), 1, 0, QUEUE_PUSH);
 }
 
 int zeroipc_queue_try_pop(void *out, zeroipc_queue *queue)
 {
 	uint32_t k;
-	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(queue != NULL);
-	if (!queue->writable)
-		return readonly_error(queue);
-	rc = pop_some(&k, out, queue, 1);
-	return rc == ZEROIPC_EEMPTY ? empty_error(queue) : rc;
+	return move(&k, queue, out, 1, 0, QUEUE_POP);
 }
 
 int zeroipc_queue_push(zeroipc_queue *queue, const void *value,
 		       int64_t timeout_ns)
 {
 	uint32_t k;
-	int rc;
 
 	ZEROIPC__CHECK_ARG(queue != NULL);
 	ZEROIPC__CHECK_ARG(value != NULL);
-	if (!queue->writable)
-		return readonly_error(queue);
-	rc = push_some(&k, queue, value, 1);
-	if (rc != ZEROIPC_EFULL)
-		return rc;
-	return push_wait(&k, queue, value, 1, timeout_ns);
+	return move(&k, queue, zeroipc__in_buf(value), 1, timeout_ns,
+		    QUEUE_PUSH);
 }
 
 int zeroipc_queue_pop(void *out, zeroipc_queue *queue, int64_t timeout_ns)
 {
 	uint32_t k;
-	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(queue != NULL);
-	if (!queue->writable)
-		return readonly_error(queue);
-	rc = pop_some(&k, out, queue, 1);
-	if (rc != ZEROIPC_EEMPTY)
-		return rc;
-	return pop_wait(&k, out, queue, 1, timeout_ns);
+	return move(&k, queue, out, 1, timeout_ns, QUEUE_POP);
 }
 
 int zeroipc_queue_push_n(size_t *pushed_out, zeroipc_queue *queue,
@@ -1093,12 +1017,9 @@ int zeroipc_queue_push_n(size_t *pushed_out, zeroipc_queue *queue,
 	ZEROIPC__CHECK_ARG(values != NULL || count == 0);
 	if (count == 0)
 		return 0;
-	if (!queue->writable)
-		return readonly_error(queue);
 	want = count < queue->capacity ? (uint32_t)count : queue->capacity;
-	rc = push_some(&k, queue, values, want);
-	if (rc == ZEROIPC_EFULL)
-		rc = push_wait(&k, queue, values, want, timeout_ns);
+	rc = move(&k, queue, zeroipc__in_buf(values), want, timeout_ns,
+		  QUEUE_PUSH);
 	if (rc == 0)
 		*pushed_out = k;
 	return rc;
@@ -1116,12 +1037,8 @@ int zeroipc_queue_pop_n(void *values_out, size_t *popped_out,
 	ZEROIPC__CHECK_ARG(values_out != NULL || max == 0);
 	if (max == 0)
 		return 0;
-	if (!queue->writable)
-		return readonly_error(queue);
 	want = max < queue->capacity ? (uint32_t)max : queue->capacity;
-	rc = pop_some(&k, values_out, queue, want);
-	if (rc == ZEROIPC_EEMPTY)
-		rc = pop_wait(&k, values_out, queue, want, timeout_ns);
+	rc = move(&k, queue, values_out, want, timeout_ns, QUEUE_POP);
 	if (rc == 0)
 		*popped_out = k;
 	return rc;

@@ -37,7 +37,7 @@
  */
 #define RING_EC_COUNT 16
 #define RING_COMPANION_BYTES                                                   \
-	(RING_EC_COUNT * sizeof(struct zeroipc__eventcount))
+	(RING_EC_COUNT * sizeof(struct zeroipc_fmt_eventcount))
 /* Keeps the two sides' hot fields of a handle off each other's line. */
 #define RING_LINE 64
 
@@ -64,7 +64,7 @@ struct zeroipc_ring {
 	unsigned char *buf;
 	uint64_t cap; /* buffer bytes, validated at open */
 	uint64_t es;  /* element size */
-	struct zeroipc__eventcount *ec; /* RING_EC_COUNT words, or NULL */
+	struct zeroipc_fmt_eventcount *ec; /* RING_EC_COUNT words, or NULL */
 	zeroipc_memory *mem;
 	unsigned role;
 	char name[ZEROIPC_FMT_NAME_SIZE];
@@ -72,28 +72,10 @@ struct zeroipc_ring {
 
 /* ------------------------------------------------------------ helpers */
 
-/* Copy one element; the common sizes become plain moves. */
-static inline void copy_elem(void *dst, const void *src, uint64_t es)
+static inline struct zeroipc_fmt_eventcount *ring_ec(const zeroipc_ring *r,
+						   int which)
 {
-	switch (es) {
-	case 4:
-		memcpy(dst, src, 4);
-		break;
-	case 8:
-		memcpy(dst, src, 8);
-		break;
-	case 16:
-		memcpy(dst, src, 16);
-		break;
-	case 32:
-		memcpy(dst, src, 32);
-		break;
-	case 64:
-		memcpy(dst, src, 64);
-		break;
-	default:
-		memcpy(dst, src, (size_t)es);
-	}
+	return r->ec != NULL ? &r->ec[which] : NULL;
 }
 
 static int not_role(const zeroipc_ring *r, unsigned role)
@@ -112,7 +94,7 @@ static int not_role(const zeroipc_ring *r, unsigned role)
  */
 static inline void notify_data(const zeroipc_ring *r)
 {
-	zeroipc__notify_light(r->ec != NULL ? &r->ec[RING_EC_DATA] : NULL);
+	zeroipc__notify_light(ring_ec(r, RING_EC_DATA));
 }
 
 static inline void notify_space(const zeroipc_ring *r)
@@ -155,31 +137,30 @@ static int init_ring(unsigned char *region, uint64_t size, void *arg)
 }
 
 /*
- * Check a ring header against its entry.  `es` is the caller's element size,
- * or 0 to take the stored one (validate).  Fills *p on success.
+ * Find ring `name` and check its header against its entry.  `es` is the
+ * caller's element size, or 0 to take the stored one (validate).  Fills
+ * *offset_out and *p on success.
  */
-static int check_header(struct ring_params *p, const zeroipc_memory *mem,
-			const char *name, uint64_t offset, uint64_t size,
+static int check_header(uint64_t *offset_out, struct ring_params *p,
+			const zeroipc_memory *mem, const char *name,
 			uint64_t es)
 {
 	const struct zeroipc_fmt_ring_header *h;
-	uint64_t w, rd;
+	uint64_t size, w, rd;
+	int rc;
 
-	if (size < RING_HEADER)
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "ring '%s': entry of %llu bytes has no "
-				     "header", name, (unsigned long long)size);
-	h = (const void *)(mem->base + offset);
+	rc = zeroipc__table_lookup_header(offset_out, &size, mem, "ring", name,
+					  RING_HEADER);
+	if (rc != 0)
+		return rc;
+	h = (const void *)(mem->base + *offset_out);
 	p->cap = h->capacity;
 	p->es = h->elem_size;
 	if (p->es == 0)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "ring '%s': element size 0", name);
 	if (es != 0 && p->es != es)
-		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
-				     "ring '%s' holds %u-byte elements, not "
-				     "%llu", name, (unsigned)p->es,
-				     (unsigned long long)es);
+		return zeroipc__elem_size_mismatch("ring", name, p->es, es);
 	if (p->cap == 0)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "ring '%s': capacity 0", name);
@@ -230,7 +211,7 @@ static int check_opts(const zeroipc_ring_opts *opts, unsigned role)
 static int new_handle(zeroipc_ring **out, zeroipc_memory *mem,
 		      const char *name, uint64_t offset,
 		      const struct ring_params *p,
-		      struct zeroipc__eventcount *ec, unsigned role,
+		      struct zeroipc_fmt_eventcount *ec, unsigned role,
 		      const zeroipc_ring_opts *opts)
 {
 	zeroipc_ring *r;
@@ -283,7 +264,7 @@ int zeroipc_ring_create(zeroipc_ring **out, zeroipc_memory *mem,
 			uint64_t capacity, unsigned role,
 			const zeroipc_ring_opts *opts)
 {
-	struct zeroipc__eventcount *ec;
+	struct zeroipc_fmt_eventcount *ec;
 	struct ring_params p;
 	uint64_t bytes, offset;
 	int rc;
@@ -304,11 +285,11 @@ int zeroipc_ring_create(zeroipc_ring **out, zeroipc_memory *mem,
 				     (unsigned long long)capacity,
 				     (unsigned long long)elem_size,
 				     ZEROIPC_RING_MAX_BYTES);
-	if (mem->readonly)
-		return zeroipc__fail(ZEROIPC_EREADONLY,
-				     "%s is mapped read-only", mem->name);
+	rc = zeroipc__table_check_add(mem, name);
+	if (rc != 0)
+		return rc;
 	/* The companion goes first: whoever finds the ring finds it too. */
-	rc = zeroipc__wait_companion(&ec, mem, name, RING_EC_COUNT);
+	rc = zeroipc__wait_companion_for_new(&ec, mem, name, RING_EC_COUNT);
 	if (rc != 0)
 		return rc;
 	p.cap = (uint32_t)bytes;
@@ -324,9 +305,9 @@ int zeroipc_ring_open(zeroipc_ring **out, zeroipc_memory *mem,
 		      const char *name, uint64_t elem_size, unsigned role,
 		      const zeroipc_ring_opts *opts)
 {
-	struct zeroipc__eventcount *ec = NULL;
+	struct zeroipc_fmt_eventcount *ec = NULL;
 	struct ring_params p;
-	uint64_t offset, size;
+	uint64_t offset;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
@@ -341,10 +322,7 @@ int zeroipc_ring_open(zeroipc_ring **out, zeroipc_memory *mem,
 				     "%s is mapped read-only: a ring "
 				     "producer or consumer writes to it",
 				     mem->name);
-	rc = zeroipc__table_lookup(&offset, &size, mem, name);
-	if (rc != 0)
-		return rc;
-	rc = check_header(&p, mem, name, offset, size, elem_size);
+	rc = check_header(&offset, &p, mem, name, elem_size);
 	if (rc != 0)
 		return rc;
 	/* After the ring is known to exist, so a failed open adds nothing. */
@@ -373,10 +351,7 @@ int zeroipc_ring_validate(const zeroipc_memory *mem, const char *name)
 	int rc;
 
 	ZEROIPC__CHECK_ARG(mem != NULL);
-	rc = zeroipc__table_lookup(&offset, &size, mem, name);
-	if (rc != 0)
-		return rc;
-	rc = check_header(&p, mem, name, offset, size, 0);
+	rc = check_header(&offset, &p, mem, name, 0);
 	if (rc != 0)
 		return rc;
 	if (strlen(name) <= ZEROIPC__WAIT_NAME_MAX) {
@@ -445,193 +420,6 @@ static inline void publish_write(zeroipc_ring *r, uint64_t bytes)
 	 * element bytes copied before this are visible once it is. */
 	zeroipc__store_release_u64(&r->hdr->write_pos, r->wpos);
 	notify_data(r);
-}
-
-struct space_wait {
-	zeroipc_ring *r;
-	int rc;
-};
-
-static bool space_ready(void *ctx)
-{
-	struct space_wait *sw = ctx;
-
-	sw->rc = refresh_space(sw->r);
-	return sw->rc != 0 || free_bytes(sw->r) >= sw->r->es;
-}
-
-/*
- * Make sure at least one element fits, waiting up to `timeout_ns`.
- * Returns 0, EFULL (timeout 0), ETIMEOUT, EPROTOCOL or ECORRUPT.
- */
-static int need_space(zeroipc_ring *r, int64_t timeout_ns)
-{
-	struct space_wait sw = { r, 0 };
-	zeroipc__deadline d;
-	int rc;
-
-	if (likely(free_bytes(r) >= r->es))
-		return 0;
-	rc = refresh_space(r);
-	if (rc != 0)
-		return rc;
-	if (free_bytes(r) >= r->es)
-		return 0;
-	if (timeout_ns == 0)
-		return expected_outcome(ZEROIPC_EFULL);
-	d = zeroipc__deadline_in(timeout_ns);
-	rc = zeroipc__wait_until(r->ec != NULL ? &r->ec[RING_EC_SPACE] : NULL,
-				 space_ready, &sw, &d);
-	if (sw.rc != 0)
-		return sw.rc;
-	if (rc == ZEROIPC_ETIMEOUT)
-		return zeroipc__fail(ZEROIPC_ETIMEOUT,
-				     "ring '%s' stayed full until the deadline",
-				     r->name);
-	return rc;
-}
-
-int zeroipc_ring_try_write(zeroipc_ring *ring, const void *value)
-{
-	int rc;
-
-	ZEROIPC__CHECK_ARG(ring != NULL);
-	ZEROIPC__CHECK_ARG(value != NULL);
-	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
-		return not_role(ring, ZEROIPC_RING_PRODUCER);
-	/* A store per call would only add to the store buffer the
-	 * publication drains through. */
-	if (unlikely(ring->reserved != 0))
-		ring->reserved = 0;
-	if (unlikely(free_bytes(ring) < ring->es)) {
-		rc = need_space(ring, 0);
-		if (rc != 0)
-			return rc;
-	}
-	copy_elem(ring->buf + ring->woff, value, ring->es);
-	ZEROIPC__CRASH_POINT("ring.write.before_publish");
-	publish_write(ring, ring->es);
-	return 0;
-}
-
-int zeroipc_ring_write(zeroipc_ring *ring, const void *value,
-		       int64_t timeout_ns)
-{
-	int rc;
-
-	ZEROIPC__CHECK_ARG(ring != NULL);
-	ZEROIPC__CHECK_ARG(value != NULL);
-	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
-		return not_role(ring, ZEROIPC_RING_PRODUCER);
-	ring->reserved = 0;
-	rc = need_space(ring, timeout_ns);
-	if (rc != 0)
-		return rc;
-	copy_elem(ring->buf + ring->woff, value, ring->es);
-	ZEROIPC__CRASH_POINT("ring.write.before_publish");
-	publish_write(ring, ring->es);
-	return 0;
-}
-
-int zeroipc_ring_write_n(uint64_t *written_out, zeroipc_ring *ring,
-			 const void *values, uint64_t count,
-			 int64_t timeout_ns)
-{
-	const unsigned char *src = values;
-	uint64_t want, n, first;
-	int rc;
-
-	ZEROIPC__CHECK_ARG(written_out != NULL);
-	*written_out = 0;
-	ZEROIPC__CHECK_ARG(ring != NULL);
-	ZEROIPC__CHECK_ARG(values != NULL || count == 0);
-	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
-		return not_role(ring, ZEROIPC_RING_PRODUCER);
-	ring->reserved = 0;
-	if (count == 0)
-		return 0;
-	/* Bytes wanted, capped at the capacity (no overflow for any count). */
-	want = count > ring->cap / ring->es ? ring->cap : count * ring->es;
-	if (free_bytes(ring) < want) {
-		/* Worth a reread: the consumer may have freed more. */
-		rc = refresh_space(ring);
-		if (rc != 0)
-			return rc;
-	}
-	rc = need_space(ring, timeout_ns);
-	if (rc != 0)
-		return rc;
-	n = free_bytes(ring);
-	if (n > want)
-		n = want;
-	n -= n % ring->es;
-	/* At most two copies: up to the end of the buffer, then from 0. */
-	first = ring->cap - ring->woff;
-	if (first > n)
-		first = n;
-	memcpy(ring->buf + ring->woff, src, (size_t)first);
-	if (n > first)
-		memcpy(ring->buf, src + first, (size_t)(n - first));
-	ZEROIPC__CRASH_POINT("ring.write_n.before_publish");
-	publish_write(ring, n);
-	*written_out = n / ring->es;
-	return 0;
-}
-
-int zeroipc_ring_reserve(void **region_out, uint64_t *count_out,
-			 zeroipc_ring *ring, uint64_t max, int64_t timeout_ns)
-{
-	uint64_t n, want;
-	int rc;
-
-	ZEROIPC__CHECK_ARG(region_out != NULL);
-	*region_out = NULL;
-	ZEROIPC__CHECK_ARG(count_out != NULL);
-	*count_out = 0;
-	ZEROIPC__CHECK_ARG(ring != NULL);
-	ZEROIPC__CHECK_ARG(max > 0);
-	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
-		return not_role(ring, ZEROIPC_RING_PRODUCER);
-	ring->reserved = 0;
-	want = max > ring->cap / ring->es ? ring->cap : max * ring->es;
-	if (ring->cap - ring->woff < want)
-		want = ring->cap - ring->woff; /* the region ends at the end */
-	if (free_bytes(ring) < want) {
-		rc = refresh_space(ring);
-		if (rc != 0)
-			return rc;
-	}
-	rc = need_space(ring, timeout_ns);
-	if (rc != 0)
-		return rc;
-	n = free_bytes(ring);
-	if (n > want)
-		n = want;
-	n -= n % ring->es;
-	ring->reserved = n;
-	*region_out = ring->buf + ring->woff;
-	*count_out = n / ring->es;
-	return 0;
-}
-
-int zeroipc_ring_commit(zeroipc_ring *ring, uint64_t count)
-{
-	ZEROIPC__CHECK_ARG(ring != NULL);
-	if (unlikely(!(ring->role & ZEROIPC_RING_PRODUCER)))
-		return not_role(ring, ZEROIPC_RING_PRODUCER);
-	if (count > ring->reserved / ring->es)
-		return zeroipc__fail(ZEROIPC_EINVAL,
-				     "ring '%s': commit of %llu elements, "
-				     "%llu reserved", ring->name,
-				     (unsigned long long)count,
-				     (unsigned long long)(ring->reserved /
-							  ring->es));
-	ring->reserved = 0;
-	if (count == 0)
-		return 0;
-	ZEROIPC__CRASH_POINT("ring.commit.before_publish");
-	publish_write(ring, count * ring->es);
-	return 0;
 }
 
 /* ------------------------------------------------------------ consumer */
@@ -724,131 +512,347 @@ static inline uint64_t avail_bytes(const zeroipc_ring *r)
 	return r->wcache - r->rpos;
 }
 
-struct data_wait {
+/* ------------------------------------------------------------ both sides */
+
+/*
+ * The sides mirror each other: the producer fills the space read_pos
+ * frees, the consumer drains the elements write_pos publishes.  The
+ * helpers below serve both.  `side` is ZEROIPC_RING_PRODUCER or
+ * ZEROIPC_RING_CONSUMER and always a constant, and they are always
+ * inlined, so each use compiles to its side's code alone: sharing them
+ * adds neither a test of the side nor a call to a per-message path.
+ */
+#define SIDE_INLINE static inline __attribute__((always_inline))
+#define PRODUCING(side) ((side) == ZEROIPC_RING_PRODUCER)
+
+/* Bytes the side may move by its cached view of the other side. */
+SIDE_INLINE uint64_t ready_bytes(const zeroipc_ring *r, unsigned side)
+{
+	return PRODUCING(side) ? free_bytes(r) : avail_bytes(r);
+}
+
+/* Reread the other side's position (refresh_space(), refresh_data()). */
+SIDE_INLINE int refresh(zeroipc_ring *r, unsigned side)
+{
+	return PRODUCING(side) ? refresh_space(r) : refresh_data(r);
+}
+
+/* Where in the buffer the side's next element goes or comes from. */
+SIDE_INLINE uint64_t side_off(const zeroipc_ring *r, unsigned side)
+{
+	return PRODUCING(side) ? r->woff : r->roff;
+}
+
+struct side_wait {
 	zeroipc_ring *r;
 	int rc;
 };
 
+SIDE_INLINE bool side_ready(struct side_wait *w, unsigned side)
+{
+	w->rc = refresh(w->r, side);
+	return w->rc != 0 || ready_bytes(w->r, side) >= w->r->es;
+}
+
+static bool space_ready(void *ctx)
+{
+	return side_ready(ctx, ZEROIPC_RING_PRODUCER);
+}
+
 static bool data_ready(void *ctx)
 {
-	struct data_wait *dw = ctx;
-
-	dw->rc = refresh_data(dw->r);
-	return dw->rc != 0 || avail_bytes(dw->r) >= dw->r->es;
+	return side_ready(ctx, ZEROIPC_RING_CONSUMER);
 }
 
 /*
- * Make sure at least one element is there, waiting up to `timeout_ns`.
- * Returns 0, EEMPTY (timeout 0), ETIMEOUT, EPROTOCOL or ECORRUPT.
+ * Make sure at least one element fits (producer) or is there (consumer),
+ * waiting up to `timeout_ns`.  Returns 0, EFULL / EEMPTY (timeout 0),
+ * ETIMEOUT, EPROTOCOL or ECORRUPT.
  */
-static int need_data(zeroipc_ring *r, int64_t timeout_ns)
+SIDE_INLINE int need(zeroipc_ring *r, unsigned side, int64_t timeout_ns)
 {
-	struct data_wait dw = { r, 0 };
+	struct side_wait w = { r, 0 };
 	zeroipc__deadline d;
 	int rc;
 
-	if (likely(avail_bytes(r) >= r->es))
+	if (likely(ready_bytes(r, side) >= r->es))
 		return 0;
-	rc = refresh_data(r);
+	rc = refresh(r, side);
 	if (rc != 0)
 		return rc;
-	if (avail_bytes(r) >= r->es)
+	if (ready_bytes(r, side) >= r->es)
 		return 0;
 	if (timeout_ns == 0)
-		return expected_outcome(ZEROIPC_EEMPTY);
+		return expected_outcome(PRODUCING(side) ? ZEROIPC_EFULL
+						       : ZEROIPC_EEMPTY);
 	d = zeroipc__deadline_in(timeout_ns);
-	/* Spin first without publishing: a consumer that keeps up with the
-	 * producer finds the ring empty after nearly every element, and a
-	 * read_pos store each time is the cost lazy publication avoids. */
-	for (int i = 0; i < ZEROIPC__WAIT_SPIN; i++) {
-		if (data_ready(&dw))
-			return dw.rc;
-		zeroipc__cpu_relax();
+	if (PRODUCING(side)) {
+		rc = zeroipc__wait_until(ring_ec(r, RING_EC_SPACE),
+					 space_ready, &w, &d);
+	} else {
+		/* Spin first without publishing: a consumer that keeps up
+		 * with the producer finds the ring empty after nearly every
+		 * element, and a read_pos store each time is the cost lazy
+		 * publication avoids. */
+		for (int i = 0; i < ZEROIPC__WAIT_SPIN; i++) {
+			if (data_ready(&w))
+				return w.rc;
+			zeroipc__cpu_relax();
+		}
+		/* About to sleep: hand back all space first, so the producer
+		 * can never wait for space while we wait for data. */
+		if (r->rpos != r->rpub) {
+			rc = publish_read(r);
+			if (rc != 0)
+				return rc;
+		}
+		/* _asym: pairs with the producer's zeroipc__notify_light(). */
+		rc = zeroipc__wait_until_asym(ring_ec(r, RING_EC_DATA),
+					      data_ready, &w, &d);
 	}
-	/* About to sleep: hand back all space first, so the producer can
-	 * never wait for space while we wait for data. */
-	if (r->rpos != r->rpub) {
-		rc = publish_read(r);
+	if (w.rc != 0)
+		return w.rc;
+	if (rc == ZEROIPC_ETIMEOUT)
+		return zeroipc__fail(ZEROIPC_ETIMEOUT,
+				     "ring '%s' stayed %s until the deadline",
+				     r->name,
+				     PRODUCING(side) ? "full" : "empty");
+	return rc;
+}
+
+/* need() out of line: it is the slow path of every call. */
+static int need_space(zeroipc_ring *r, int64_t timeout_ns)
+{
+	return need(r, ZEROIPC_RING_PRODUCER, timeout_ns);
+}
+
+static int need_data(zeroipc_ring *r, int64_t timeout_ns)
+{
+	return need(r, ZEROIPC_RING_CONSUMER, timeout_ns);
+}
+
+/*
+ * Size the run of a bulk call: whole elements, up to `max` of them (capped
+ * at the capacity, so that no count overflows), for the zero-copy calls
+ * (`to_end`) no further than the end of the buffer, and at least one,
+ * waiting up to `timeout_ns` for it.  Returns 0 with the bytes in
+ * *bytes_out, or a status of need().
+ */
+SIDE_INLINE int span(uint64_t *bytes_out, zeroipc_ring *r, unsigned side,
+		     uint64_t max, bool to_end, int64_t timeout_ns)
+{
+	uint64_t want, n;
+	int rc;
+
+	want = max > r->cap / r->es ? r->cap : max * r->es;
+	if (to_end && r->cap - side_off(r, side) < want)
+		want = r->cap - side_off(r, side);
+	if (ready_bytes(r, side) < want) {
+		/* Worth a reread: the other side may have moved on. */
+		rc = refresh(r, side);
 		if (rc != 0)
 			return rc;
 	}
-	/* _asym: pairs with the producer's zeroipc__notify_light(). */
-	rc = zeroipc__wait_until_asym(r->ec != NULL ? &r->ec[RING_EC_DATA]
-						    : NULL,
-				      data_ready, &dw, &d);
-	if (dw.rc != 0)
-		return dw.rc;
-	if (rc == ZEROIPC_ETIMEOUT)
-		return zeroipc__fail(ZEROIPC_ETIMEOUT,
-				     "ring '%s' stayed empty until the "
-				     "deadline", r->name);
-	return rc;
+	rc = PRODUCING(side) ? need_space(r, timeout_ns)
+			     : need_data(r, timeout_ns);
+	if (rc != 0)
+		return rc;
+	n = ready_bytes(r, side);
+	if (n > want)
+		n = want;
+	*bytes_out = n - n % r->es;
+	return 0;
+}
+
+/*
+ * The EINVAL of a commit() or release() of more than the last reserve() or
+ * peek() handed out.  Cold and out of line, so those calls only pay for
+ * testing the count.
+ */
+__attribute__((cold, noinline)) static int
+over_handed_out(const zeroipc_ring *r, unsigned side, uint64_t count)
+{
+	uint64_t held = PRODUCING(side) ? r->reserved : r->peeked;
+
+	return zeroipc__fail(ZEROIPC_EINVAL,
+			     "ring '%s': %s of %llu elements, %llu %s",
+			     r->name, PRODUCING(side) ? "commit" : "release",
+			     (unsigned long long)count,
+			     (unsigned long long)(held / r->es),
+			     PRODUCING(side) ? "reserved" : "peeked");
+}
+
+/* Refuse a call of the side the handle was not opened for. */
+#define CHECK_ROLE(ring, side)                                                 \
+	do {                                                                   \
+		if (unlikely(!((ring)->role & (side))))                        \
+			return not_role((ring), (side));                       \
+	} while (0)
+
+/* ------------------------------------------------------------ writing */
+
+/*
+ * try_write() and write() after their argument checks.  Inline in both, so
+ * a call that finds room goes straight to the copy.
+ */
+SIDE_INLINE int write_one(zeroipc_ring *ring, const void *value,
+			  int64_t timeout_ns)
+{
+	int rc;
+
+	/* A store per call would only add to the store buffer the
+	 * publication drains through. */
+	if (unlikely(ring->reserved != 0))
+		ring->reserved = 0;
+	if (unlikely(free_bytes(ring) < ring->es)) {
+		rc = need_space(ring, timeout_ns);
+		if (rc != 0)
+			return rc;
+	}
+	zeroipc__copy_elem(ring->buf + ring->woff, value, ring->es);
+	ZEROIPC__CRASH_POINT("ring.write.before_publish");
+	publish_write(ring, ring->es);
+	return 0;
+}
+
+int zeroipc_ring_try_write(zeroipc_ring *ring, const void *value)
+{
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(value != NULL);
+	CHECK_ROLE(ring, ZEROIPC_RING_PRODUCER);
+	return write_one(ring, value, 0);
+}
+
+int zeroipc_ring_write(zeroipc_ring *ring, const void *value,
+		       int64_t timeout_ns)
+{
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(value != NULL);
+	CHECK_ROLE(ring, ZEROIPC_RING_PRODUCER);
+	return write_one(ring, value, timeout_ns);
+}
+
+int zeroipc_ring_write_n(uint64_t *written_out, zeroipc_ring *ring,
+			 const void *values, uint64_t count,
+			 int64_t timeout_ns)
+{
+	const unsigned char *src = values;
+	uint64_t n, first;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(written_out != NULL);
+	*written_out = 0;
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(values != NULL || count == 0);
+	CHECK_ROLE(ring, ZEROIPC_RING_PRODUCER);
+	ring->reserved = 0;
+	if (count == 0)
+		return 0;
+	rc = span(&n, ring, ZEROIPC_RING_PRODUCER, count, false, timeout_ns);
+	if (rc != 0)
+		return rc;
+	/* At most two copies: up to the end of the buffer, then from 0. */
+	first = ring->cap - ring->woff;
+	if (first > n)
+		first = n;
+	memcpy(ring->buf + ring->woff, src, (size_t)first);
+	if (n > first)
+		memcpy(ring->buf, src + first, (size_t)(n - first));
+	ZEROIPC__CRASH_POINT("ring.write_n.before_publish");
+	publish_write(ring, n);
+	*written_out = n / ring->es;
+	return 0;
+}
+
+int zeroipc_ring_reserve(void **region_out, uint64_t *count_out,
+			 zeroipc_ring *ring, uint64_t max, int64_t timeout_ns)
+{
+	uint64_t n;
+	int rc;
+
+	ZEROIPC__CHECK_ARG(region_out != NULL);
+	*region_out = NULL;
+	ZEROIPC__CHECK_ARG(count_out != NULL);
+	*count_out = 0;
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	ZEROIPC__CHECK_ARG(max > 0);
+	CHECK_ROLE(ring, ZEROIPC_RING_PRODUCER);
+	ring->reserved = 0;
+	rc = span(&n, ring, ZEROIPC_RING_PRODUCER, max, true, timeout_ns);
+	if (rc != 0)
+		return rc;
+	ring->reserved = n;
+	*region_out = ring->buf + ring->woff;
+	*count_out = n / ring->es;
+	return 0;
+}
+
+int zeroipc_ring_commit(zeroipc_ring *ring, uint64_t count)
+{
+	ZEROIPC__CHECK_ARG(ring != NULL);
+	CHECK_ROLE(ring, ZEROIPC_RING_PRODUCER);
+	if (count > ring->reserved / ring->es)
+		return over_handed_out(ring, ZEROIPC_RING_PRODUCER, count);
+	ring->reserved = 0;
+	if (count == 0)
+		return 0;
+	ZEROIPC__CRASH_POINT("ring.commit.before_publish");
+	publish_write(ring, count * ring->es);
+	return 0;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* try_read() and read() after their argument checks, as write_one(). */
+SIDE_INLINE int read_one(void *out, zeroipc_ring *ring, int64_t timeout_ns)
+{
+	int rc;
+
+	if (unlikely(ring->peeked != 0))
+		ring->peeked = 0;
+	if (unlikely(avail_bytes(ring) < ring->es)) {
+		rc = need_data(ring, timeout_ns);
+		if (rc != 0)
+			return rc;
+	}
+	zeroipc__copy_elem(out, ring->buf + ring->roff, ring->es);
+	return consumed(ring, ring->es);
 }
 
 int zeroipc_ring_try_read(void *out, zeroipc_ring *ring)
 {
-	int rc;
-
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(ring != NULL);
-	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
-		return not_role(ring, ZEROIPC_RING_CONSUMER);
-	if (unlikely(ring->peeked != 0))
-		ring->peeked = 0;
-	if (unlikely(avail_bytes(ring) < ring->es)) {
-		rc = need_data(ring, 0);
-		if (rc != 0)
-			return rc;
-	}
-	copy_elem(out, ring->buf + ring->roff, ring->es);
-	return consumed(ring, ring->es);
+	CHECK_ROLE(ring, ZEROIPC_RING_CONSUMER);
+	return read_one(out, ring, 0);
 }
 
 int zeroipc_ring_read(void *out, zeroipc_ring *ring, int64_t timeout_ns)
 {
-	int rc;
-
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(ring != NULL);
-	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
-		return not_role(ring, ZEROIPC_RING_CONSUMER);
-	ring->peeked = 0;
-	rc = need_data(ring, timeout_ns);
-	if (rc != 0)
-		return rc;
-	copy_elem(out, ring->buf + ring->roff, ring->es);
-	return consumed(ring, ring->es);
+	CHECK_ROLE(ring, ZEROIPC_RING_CONSUMER);
+	return read_one(out, ring, timeout_ns);
 }
 
 int zeroipc_ring_read_n(uint64_t *read_out, void *out, zeroipc_ring *ring,
 			uint64_t max, int64_t timeout_ns)
 {
 	unsigned char *dst = out;
-	uint64_t want, n, first;
+	uint64_t n, first;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(read_out != NULL);
 	*read_out = 0;
 	ZEROIPC__CHECK_ARG(ring != NULL);
 	ZEROIPC__CHECK_ARG(out != NULL || max == 0);
-	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
-		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	CHECK_ROLE(ring, ZEROIPC_RING_CONSUMER);
 	ring->peeked = 0;
 	if (max == 0)
 		return 0;
-	want = max > ring->cap / ring->es ? ring->cap : max * ring->es;
-	if (avail_bytes(ring) < want) {
-		rc = refresh_data(ring);
-		if (rc != 0)
-			return rc;
-	}
-	rc = need_data(ring, timeout_ns);
+	rc = span(&n, ring, ZEROIPC_RING_CONSUMER, max, false, timeout_ns);
 	if (rc != 0)
 		return rc;
-	n = avail_bytes(ring);
-	if (n > want)
-		n = want;
-	n -= n % ring->es;
 	first = ring->cap - ring->roff;
 	if (first > n)
 		first = n;
@@ -862,7 +866,7 @@ int zeroipc_ring_read_n(uint64_t *read_out, void *out, zeroipc_ring *ring,
 int zeroipc_ring_peek(const void **region_out, uint64_t *count_out,
 		      zeroipc_ring *ring, uint64_t max, int64_t timeout_ns)
 {
-	uint64_t n, want;
+	uint64_t n;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(region_out != NULL);
@@ -871,24 +875,11 @@ int zeroipc_ring_peek(const void **region_out, uint64_t *count_out,
 	*count_out = 0;
 	ZEROIPC__CHECK_ARG(ring != NULL);
 	ZEROIPC__CHECK_ARG(max > 0);
-	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
-		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	CHECK_ROLE(ring, ZEROIPC_RING_CONSUMER);
 	ring->peeked = 0;
-	want = max > ring->cap / ring->es ? ring->cap : max * ring->es;
-	if (ring->cap - ring->roff < want)
-		want = ring->cap - ring->roff;
-	if (avail_bytes(ring) < want) {
-		rc = refresh_data(ring);
-		if (rc != 0)
-			return rc;
-	}
-	rc = need_data(ring, timeout_ns);
+	rc = span(&n, ring, ZEROIPC_RING_CONSUMER, max, true, timeout_ns);
 	if (rc != 0)
 		return rc;
-	n = avail_bytes(ring);
-	if (n > want)
-		n = want;
-	n -= n % ring->es;
 	ring->peeked = n;
 	*region_out = ring->buf + ring->roff;
 	*count_out = n / ring->es;
@@ -898,15 +889,9 @@ int zeroipc_ring_peek(const void **region_out, uint64_t *count_out,
 int zeroipc_ring_release(zeroipc_ring *ring, uint64_t count)
 {
 	ZEROIPC__CHECK_ARG(ring != NULL);
-	if (unlikely(!(ring->role & ZEROIPC_RING_CONSUMER)))
-		return not_role(ring, ZEROIPC_RING_CONSUMER);
+	CHECK_ROLE(ring, ZEROIPC_RING_CONSUMER);
 	if (count > ring->peeked / ring->es)
-		return zeroipc__fail(ZEROIPC_EINVAL,
-				     "ring '%s': release of %llu elements, "
-				     "%llu peeked", ring->name,
-				     (unsigned long long)count,
-				     (unsigned long long)(ring->peeked /
-							  ring->es));
+		return over_handed_out(ring, ZEROIPC_RING_CONSUMER, count);
 	ring->peeked = 0;
 	if (count == 0)
 		return 0;

@@ -3,69 +3,49 @@
  * set.c - the public Set API: the shared hash table (hashtable.c) with
  * value_size 0.
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "hashtable.h"
 
+/* The table is the first member: zeroipc__htab_new() fills it in place. */
 struct zeroipc_set {
 	struct zeroipc__htab t;
 };
-
-static int new_set(zeroipc_set **m)
-{
-	*m = calloc(1, sizeof(**m));
-	if (*m == NULL)
-		return zeroipc__fail(ZEROIPC_ENOMEM, "no memory for a handle");
-	return 0;
-}
+_Static_assert(offsetof(struct zeroipc_set, t) == 0,
+	       "zeroipc__htab_new() builds the table at the handle's start");
 
 int zeroipc_set_create(zeroipc_set **out, zeroipc_memory *mem,
 		       const char *name, uint64_t key_size, uint64_t capacity)
 {
-	zeroipc_set *s;
+	void *handle;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
 	*out = NULL;
 	ZEROIPC__CHECK_ARG(mem != NULL);
-	rc = zeroipc__check_entry_name(name);
-	if (rc != 0)
-		return rc;
-	rc = new_set(&s);
-	if (rc != 0)
-		return rc;
-	rc = zeroipc__htab_create(&s->t, mem, name, key_size, 0, capacity,
-				  ZEROIPC__HTAB_SET);
-	if (rc != 0) {
-		free(s);
-		return rc;
-	}
-	*out = s;
-	return 0;
+	rc = zeroipc__htab_new(&handle, sizeof(**out), mem, name, key_size,
+			       0, capacity, ZEROIPC__HTAB_SET, true);
+	if (rc == 0)
+		*out = handle;
+	return rc;
 }
 
 int zeroipc_set_open(zeroipc_set **out, zeroipc_memory *mem, const char *name,
 		     uint64_t key_size)
 {
-	zeroipc_set *s;
+	void *handle;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
 	*out = NULL;
 	ZEROIPC__CHECK_ARG(mem != NULL);
 	ZEROIPC__CHECK_ARG(key_size > 0);
-	rc = new_set(&s);
-	if (rc != 0)
-		return rc;
-	rc = zeroipc__htab_open(&s->t, mem, name, key_size, 0,
-				ZEROIPC__HTAB_SET);
-	if (rc != 0) {
-		free(s);
-		return rc;
-	}
-	zeroipc__clear_error();
-	*out = s;
-	return 0;
+	rc = zeroipc__htab_new(&handle, sizeof(**out), mem, name, key_size,
+			       0, 0, ZEROIPC__HTAB_SET, false);
+	if (rc == 0)
+		*out = handle;
+	return rc;
 }
 
 void zeroipc_set_close(zeroipc_set *set)
@@ -82,18 +62,9 @@ int zeroipc_set_insert(zeroipc_set *set, const void *key)
 
 int zeroipc_set_contains(const zeroipc_set *set, const void *key)
 {
-	int rc;
-
 	ZEROIPC__CHECK_ARG(set != NULL);
 	ZEROIPC__CHECK_ARG(key != NULL);
-	rc = zeroipc__htab_find(NULL, &set->t, key);
-	if (rc == 0)
-		return 1;
-	if (rc == ZEROIPC_ENOT_FOUND) {
-		zeroipc__clear_error();
-		return 0;
-	}
-	return rc;
+	return zeroipc__htab_contains(&set->t, key);
 }
 
 int zeroipc_set_erase(zeroipc_set *set, const void *key)

@@ -53,34 +53,20 @@ struct zeroipc_stack {
 	struct zeroipc_fmt_stack_header *hdr;
 	unsigned char *data;            /* slot 0 */
 	uint32_t *state;                /* state word of slot 0 */
-	struct zeroipc__eventcount *ec; /* STACK_EC_COUNT, or NULL */
+	struct zeroipc_fmt_eventcount *ec; /* STACK_EC_COUNT, or NULL */
 	int64_t slot_timeout_ns;
 	uint32_t capacity; /* validated at open: bounds */
 	uint32_t elem_size;
 	char name[ZEROIPC_NAME_MAX + 1];
 };
 
-/* Offsets of the sections from the structure base, and its entry size. */
-struct stack_layout {
-	uint64_t data;
-	uint64_t state;
-	uint64_t total;
-};
-
-static bool stack_layout_of(struct stack_layout *l, uint64_t elem_size,
-			    uint64_t capacity)
+/* The sections: header, elements, one state word per slot. */
+static bool stack_layout_of(struct zeroipc__slots_layout *l,
+			    uint64_t elem_size, uint64_t capacity)
 {
-	uint64_t data_bytes, state_bytes;
-
-	l->data = sizeof(struct zeroipc_fmt_stack_header);
-	if (!zeroipc__mul_u64(&data_bytes, elem_size, capacity) ||
-	    data_bytes > UINT64_MAX - ZEROIPC_FMT_ALIGN ||
-	    !zeroipc__add_u64(&l->state, l->data,
-			      zeroipc__align8(data_bytes)) ||
-	    !zeroipc__mul_u64(&state_bytes, sizeof(uint32_t), capacity) ||
-	    !zeroipc__add_u64(&l->total, l->state, state_bytes))
-		return false;
-	return true;
+	return zeroipc__slots_layout_of(
+		l, sizeof(struct zeroipc_fmt_stack_header), elem_size,
+		capacity);
 }
 
 /* top as the signed index it is; the atomics layer works on u32. */
@@ -124,7 +110,7 @@ static const char *state_name(uint32_t state)
 	}
 }
 
-static struct zeroipc__eventcount *stack_ec(const zeroipc_stack *s, int which)
+static struct zeroipc_fmt_eventcount *stack_ec(const zeroipc_stack *s, int which)
 {
 	return s->ec != NULL ? &s->ec[which] : NULL;
 }
@@ -191,46 +177,66 @@ static int slot_acquire(const zeroipc_stack *s, uint32_t index, uint32_t from,
 	}
 }
 
+/* ---- the two sides ---- */
+
+/*
+ * Push and pop mirror each other on a slot: each waits for the state the
+ * other leaves, holds the slot while it copies and leaves the state the
+ * other waits for.  The helpers below serve both; `side` is always a
+ * constant and they are always inlined, so each use compiles to that
+ * side's code alone (its stack_sides[] entry folds away).
+ */
+enum stack_side { STACK_PUSH, STACK_POP };
+
+#define SIDE_INLINE static inline __attribute__((always_inline))
+#define PUSHING(side) ((side) == STACK_PUSH)
+
+static const struct {
+	const char *op;
+	uint32_t from;     /* the state the slot must be in */
+	uint32_t held;     /* while we copy */
+	uint32_t to;       /* the state we leave */
+	int wait_ec;       /* where to sleep for `from` or for room/items */
+	int wake_ec;       /* whom `to` wakes */
+	int busy;          /* the status when no slot is there */
+	const char *claimed_point, *held_point; /* crash points */
+} stack_sides[] = {
+	[STACK_PUSH] = { "push", ZEROIPC_FMT_STACK_EMPTY,
+			 ZEROIPC_FMT_STACK_WRITING, ZEROIPC_FMT_STACK_READY,
+			 STACK_EC_SPACE, STACK_EC_ITEMS, ZEROIPC_EFULL,
+			 "stack.push.claimed", "stack.push.writing" },
+	[STACK_POP] = { "pop", ZEROIPC_FMT_STACK_READY,
+			ZEROIPC_FMT_STACK_READING, ZEROIPC_FMT_STACK_EMPTY,
+			STACK_EC_ITEMS, STACK_EC_SPACE, ZEROIPC_EEMPTY,
+			"stack.pop.claimed", "stack.pop.reading" },
+};
+
 /* ---- claims on top ---- */
 
-/* Claim index top + 1 for a push.  Returns 0, EFULL or ECORRUPT. */
-static int claim_push(uint32_t *index_out, const zeroipc_stack *s)
+/*
+ * Claim an index: top + 1 for a push, top for a pop.  Returns 0, EFULL /
+ * EEMPTY or ECORRUPT.
+ */
+SIDE_INLINE int claim(uint32_t *index_out, const zeroipc_stack *s,
+		      enum stack_side side)
 {
 	uint32_t cur = zeroipc__load_relaxed_u32(top_word(s));
+	/* Read once: the CAS below is a compiler barrier. */
+	int64_t capacity = s->capacity;
 
 	for (;;) {
 		int32_t top = as_index(cur);
 
-		if (top < -1 || top >= (int64_t)s->capacity)
+		if (top < -1 || top >= capacity)
 			return corrupt_top(s, top);
-		if (top == (int64_t)s->capacity - 1)
-			return ZEROIPC_EFULL;
+		if (PUSHING(side) ? top == capacity - 1 : top == -1)
+			return stack_sides[side].busy;
 		/* No data moves with top (the slot state hands it over), so
 		 * this CAS orders nothing; on failure cur is refreshed. */
-		if (zeroipc__cas_acq_rel_u32(top_word(s), &cur,
-					     (uint32_t)(top + 1))) {
-			*index_out = (uint32_t)(top + 1);
-			return 0;
-		}
-	}
-}
-
-/* Claim index top for a pop.  Returns 0, EEMPTY or ECORRUPT. */
-static int claim_pop(uint32_t *index_out, const zeroipc_stack *s)
-{
-	uint32_t cur = zeroipc__load_relaxed_u32(top_word(s));
-
-	for (;;) {
-		int32_t top = as_index(cur);
-
-		if (top < -1 || top >= (int64_t)s->capacity)
-			return corrupt_top(s, top);
-		if (top == -1)
-			return ZEROIPC_EEMPTY;
-		/* As in claim_push: the slot state, not top, orders data. */
-		if (zeroipc__cas_acq_rel_u32(top_word(s), &cur,
-					     (uint32_t)(top - 1))) {
-			*index_out = (uint32_t)top;
+		if (zeroipc__cas_acq_rel_u32(
+			    top_word(s), &cur,
+			    (uint32_t)(PUSHING(side) ? top + 1 : top - 1))) {
+			*index_out = (uint32_t)(PUSHING(side) ? top + 1 : top);
 			return 0;
 		}
 	}
@@ -245,51 +251,54 @@ static int check_writable(const zeroipc_stack *s)
 	return 0;
 }
 
-static int push_once(zeroipc_stack *s, const void *value)
+/*
+ * One push (pop): claim an index, take its slot, copy `buf` in (out), hand
+ * the slot on.  The slot may still be held by the operation that claimed
+ * the index before us (a pop still READING it, a push still WRITING it):
+ * slot_acquire() waits for it.  Returns 0, EFULL / EEMPTY, ETIMEOUT or
+ * ECORRUPT.
+ */
+SIDE_INLINE int once(zeroipc_stack *s, unsigned char *buf,
+		     enum stack_side side)
 {
-	uint32_t index;
+	unsigned char *slot;
+	uint32_t index = 0;
 	int rc;
 
-	rc = claim_push(&index, s);
+	rc = claim(&index, s, side);
 	if (rc != 0)
 		return rc;
-	ZEROIPC__CRASH_POINT("stack.push.claimed");
-	/* The slot may still be READING by the pop that claimed this index
-	 * before us: wait for its EMPTY. */
-	rc = slot_acquire(s, index, ZEROIPC_FMT_STACK_EMPTY,
-			  ZEROIPC_FMT_STACK_WRITING, STACK_EC_SPACE, "push");
+	ZEROIPC__CRASH_POINT(stack_sides[side].claimed_point);
+	rc = slot_acquire(s, index, stack_sides[side].from,
+			  stack_sides[side].held, stack_sides[side].wait_ec,
+			  stack_sides[side].op);
 	if (rc != 0)
 		return rc;
-	ZEROIPC__CRASH_POINT("stack.push.writing");
-	memcpy(s->data + (uint64_t)index * s->elem_size, value, s->elem_size);
-	/* Publishes the bytes above; pairs with the acquire of the popper's
-	 * READY -> READING CAS in slot_acquire(). */
-	zeroipc__store_release_u32(&s->state[index], ZEROIPC_FMT_STACK_READY);
-	zeroipc__notify(stack_ec(s, STACK_EC_ITEMS));
+	ZEROIPC__CRASH_POINT(stack_sides[side].held_point);
+	slot = s->data + (uint64_t)index * s->elem_size;
+	if (PUSHING(side))
+		memcpy(slot, buf, s->elem_size);
+	else
+		memcpy(buf, slot, s->elem_size);
+	/* Release: after a push it publishes the bytes above and pairs with
+	 * the acquire of the popper's READY -> READING CAS in
+	 * slot_acquire(); after a pop it ends our reads of the slot before
+	 * the next pusher may overwrite it, pairing with the acquire of its
+	 * EMPTY -> WRITING CAS. */
+	zeroipc__store_release_u32(&s->state[index], stack_sides[side].to);
+	zeroipc__notify(stack_ec(s, stack_sides[side].wake_ec));
 	return 0;
+}
+
+/* once() out of line, once per side. */
+static int push_once(zeroipc_stack *s, const void *value)
+{
+	return once(s, zeroipc__in_buf(value), STACK_PUSH);
 }
 
 static int pop_once(void *out, zeroipc_stack *s)
 {
-	uint32_t index;
-	int rc;
-
-	rc = claim_pop(&index, s);
-	if (rc != 0)
-		return rc;
-	ZEROIPC__CRASH_POINT("stack.pop.claimed");
-	/* The push that claimed this index may still be WRITING it. */
-	rc = slot_acquire(s, index, ZEROIPC_FMT_STACK_READY,
-			  ZEROIPC_FMT_STACK_READING, STACK_EC_ITEMS, "pop");
-	if (rc != 0)
-		return rc;
-	ZEROIPC__CRASH_POINT("stack.pop.reading");
-	memcpy(out, s->data + (uint64_t)index * s->elem_size, s->elem_size);
-	/* Ends our reads of the slot before the next pusher may overwrite it;
-	 * pairs with the acquire of its EMPTY -> WRITING CAS. */
-	zeroipc__store_release_u32(&s->state[index], ZEROIPC_FMT_STACK_EMPTY);
-	zeroipc__notify(stack_ec(s, STACK_EC_SPACE));
-	return 0;
+	return once(s, out, STACK_POP);
 }
 
 /* ---- lifecycle ---- */
@@ -315,8 +324,8 @@ static int init_stack(unsigned char *region, uint64_t size, void *arg)
 
 static int new_handle(zeroipc_stack **out, zeroipc_memory *mem,
 		      const char *name, uint64_t offset,
-		      const struct stack_layout *l, uint32_t elem_size,
-		      uint32_t capacity, struct zeroipc__eventcount *ec)
+		      const struct zeroipc__slots_layout *l, uint32_t elem_size,
+		      uint32_t capacity, struct zeroipc_fmt_eventcount *ec)
 {
 	zeroipc_stack *s = calloc(1, sizeof(*s));
 
@@ -325,7 +334,7 @@ static int new_handle(zeroipc_stack **out, zeroipc_memory *mem,
 	s->mem = mem;
 	s->hdr = (void *)(mem->base + offset);
 	s->data = mem->base + offset + l->data;
-	s->state = (void *)(mem->base + offset + l->state);
+	s->state = (void *)(mem->base + offset + l->words);
 	s->ec = ec;
 	s->slot_timeout_ns = ZEROIPC_STACK_SLOT_TIMEOUT_DEFAULT_NS;
 	s->capacity = capacity;
@@ -340,9 +349,9 @@ int zeroipc_stack_create(zeroipc_stack **out, zeroipc_memory *mem,
 			 uint64_t capacity)
 {
 	struct stack_init_arg arg;
-	struct zeroipc__eventcount *ec;
-	struct stack_layout l;
-	uint64_t offset, existing;
+	struct zeroipc_fmt_eventcount *ec;
+	struct zeroipc__slots_layout l;
+	uint64_t offset;
 	int rc;
 
 	ZEROIPC__CHECK_ARG(out != NULL);
@@ -357,23 +366,11 @@ int zeroipc_stack_create(zeroipc_stack **out, zeroipc_memory *mem,
 				     "overflows",
 				     (unsigned long long)capacity,
 				     (unsigned long long)elem_size);
-	if (mem->readonly)
-		return zeroipc__fail(ZEROIPC_EREADONLY,
-				     "%s is mapped read-only", mem->name);
-	rc = zeroipc__check_entry_name(name);
+	rc = zeroipc__table_check_add(mem, name);
 	if (rc != 0)
 		return rc;
-	/* Refuse an existing name before adding a companion for it (the
-	 * add below still decides a race between two creators). */
-	rc = zeroipc__table_lookup(&offset, &existing, mem, name);
-	if (rc == 0)
-		return zeroipc__fail(ZEROIPC_EEXISTS,
-				     "'%s' already exists in %s", name,
-				     mem->name);
-	if (rc != ZEROIPC_ENOT_FOUND)
-		return rc;
 	/* The companion goes first, so whoever finds the stack finds it. */
-	rc = zeroipc__wait_companion(&ec, mem, name, STACK_EC_COUNT);
+	rc = zeroipc__wait_companion_for_new(&ec, mem, name, STACK_EC_COUNT);
 	if (rc != 0)
 		return rc;
 	arg.capacity = (uint32_t)capacity;
@@ -395,7 +392,7 @@ int zeroipc_stack_create(zeroipc_stack **out, zeroipc_memory *mem,
  * ESIZE_MISMATCH only when the entry is otherwise consistent (it is a stack,
  * just not of the caller's type); anything else is ECORRUPT.
  */
-static int read_header(uint64_t *offset_out, struct stack_layout *l,
+static int read_header(uint64_t *offset_out, struct zeroipc__slots_layout *l,
 		       uint32_t *capacity_out, uint32_t *elem_size_out,
 		       int32_t *top_out, const zeroipc_memory *mem,
 		       const char *name)
@@ -406,14 +403,10 @@ static int read_header(uint64_t *offset_out, struct stack_layout *l,
 	int32_t top;
 	int rc;
 
-	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	rc = zeroipc__table_lookup_header(&offset, &size, mem, "stack", name,
+					  sizeof(*h));
 	if (rc != 0)
 		return rc;
-	if (size < sizeof(*h))
-		return zeroipc__fail(ZEROIPC_ECORRUPT,
-				     "stack '%s': entry of %llu bytes has no "
-				     "header",
-				     name, (unsigned long long)size);
 	h = (const void *)(mem->base + offset);
 	/* One relaxed read of each field: another process may be writing
 	 * top, and the checks below must judge the values we then use. */
@@ -450,8 +443,8 @@ static int read_header(uint64_t *offset_out, struct stack_layout *l,
 int zeroipc_stack_open(zeroipc_stack **out, zeroipc_memory *mem,
 		       const char *name, uint64_t elem_size)
 {
-	struct zeroipc__eventcount *ec;
-	struct stack_layout l;
+	struct zeroipc_fmt_eventcount *ec;
+	struct zeroipc__slots_layout l;
 	uint32_t capacity, stored_size;
 	uint64_t offset;
 	int32_t top;
@@ -465,11 +458,8 @@ int zeroipc_stack_open(zeroipc_stack **out, zeroipc_memory *mem,
 	if (rc != 0)
 		return rc;
 	if (stored_size != elem_size)
-		return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
-				     "stack '%s' holds %u-byte elements, not "
-				     "%llu",
-				     name, (unsigned)stored_size,
-				     (unsigned long long)elem_size);
+		return zeroipc__elem_size_mismatch("stack", name, stored_size,
+						   elem_size);
 	rc = zeroipc__wait_companion(&ec, mem, name, STACK_EC_COUNT);
 	if (rc != 0)
 		return rc;
@@ -486,7 +476,7 @@ void zeroipc_stack_close(zeroipc_stack *stack)
 
 int zeroipc_stack_validate(const zeroipc_memory *mem, const char *name)
 {
-	struct stack_layout l;
+	struct zeroipc__slots_layout l;
 	const struct zeroipc_fmt_stack_header *h;
 	const uint32_t *state;
 	uint32_t capacity, elem_size, i;
@@ -503,7 +493,7 @@ int zeroipc_stack_validate(const zeroipc_memory *mem, const char *name)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "stack '%s': reserved word is 0x%x, not 0",
 				     name, (unsigned)h->reserved);
-	state = (const void *)(mem->base + offset + l.state);
+	state = (const void *)(mem->base + offset + l.words);
 	for (i = 0; i < capacity; i++) {
 		uint32_t st = zeroipc__load_relaxed_u32(&state[i]);
 		uint32_t want = (int64_t)i <= top ? ZEROIPC_FMT_STACK_READY
@@ -541,102 +531,99 @@ int64_t zeroipc_stack_slot_timeout(const zeroipc_stack *stack)
 
 /* ---- operations ---- */
 
-int zeroipc_stack_try_push(zeroipc_stack *stack, const void *value)
+/* try_push() and try_pop() after their argument checks. */
+SIDE_INLINE int try_once(zeroipc_stack *s, unsigned char *buf,
+			 enum stack_side side)
 {
-	int rc;
+	int rc = check_writable(s);
 
-	ZEROIPC__CHECK_ARG(stack != NULL);
-	ZEROIPC__CHECK_ARG(value != NULL);
-	rc = check_writable(stack);
 	if (rc != 0)
 		return rc;
-	rc = push_once(stack, value);
-	if (rc == ZEROIPC_EFULL)
+	rc = PUSHING(side) ? push_once(s, buf) : pop_once(buf, s);
+	if (rc != stack_sides[side].busy)
+		return rc;
+	if (PUSHING(side))
 		return zeroipc__fail(rc, "stack '%s' is full (%u elements)",
-				     stack->name, (unsigned)stack->capacity);
-	return rc;
+				     s->name, (unsigned)s->capacity);
+	return zeroipc__fail(rc, "stack '%s' is empty", s->name);
+}
+
+int zeroipc_stack_try_push(zeroipc_stack *stack, const void *value)
+{
+	ZEROIPC__CHECK_ARG(stack != NULL);
+	ZEROIPC__CHECK_ARG(value != NULL);
+	return try_once(stack, zeroipc__in_buf(value), STACK_PUSH);
 }
 
 int zeroipc_stack_try_pop(void *out, zeroipc_stack *stack)
 {
-	int rc;
-
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(stack != NULL);
-	rc = check_writable(stack);
-	if (rc != 0)
-		return rc;
-	rc = pop_once(out, stack);
-	if (rc == ZEROIPC_EEMPTY)
-		return zeroipc__fail(rc, "stack '%s' is empty", stack->name);
-	return rc;
+	return try_once(stack, out, STACK_POP);
+}
+
+/* Wait conditions of push() and pop(): top is off the full (empty) mark. */
+SIDE_INLINE bool side_ready(const zeroipc_stack *s, enum stack_side side)
+{
+	int32_t top = as_index(zeroipc__load_relaxed_u32(top_word(s)));
+
+	/* A corrupt top also ends the wait: the retry reports it. */
+	return top != (PUSHING(side) ? (int32_t)(s->capacity - 1) : -1);
 }
 
 static bool has_space(void *ctx)
 {
-	const zeroipc_stack *s = ctx;
-	int32_t top = as_index(zeroipc__load_relaxed_u32(top_word(s)));
-
-	/* A corrupt top also ends the wait: the retry reports it. */
-	return top != (int32_t)(s->capacity - 1);
+	return side_ready(ctx, STACK_PUSH);
 }
 
 static bool has_items(void *ctx)
 {
-	const zeroipc_stack *s = ctx;
+	return side_ready(ctx, STACK_POP);
+}
 
-	return as_index(zeroipc__load_relaxed_u32(top_word(s))) != -1;
+/*
+ * push() and pop() after their argument checks: retry while the stack is
+ * full (empty), sleeping until top moves, until the deadline.
+ */
+SIDE_INLINE int once_within(zeroipc_stack *s, unsigned char *buf,
+			    int64_t timeout_ns, enum stack_side side)
+{
+	zeroipc__deadline d;
+	int rc;
+
+	rc = check_writable(s);
+	if (rc != 0)
+		return rc;
+	d = zeroipc__deadline_in(timeout_ns);
+	for (;;) {
+		rc = PUSHING(side) ? push_once(s, buf) : pop_once(buf, s);
+		if (rc != stack_sides[side].busy)
+			return rc;
+		if (zeroipc__deadline_passed(&d) ||
+		    zeroipc__wait_until(stack_ec(s, stack_sides[side].wait_ec),
+					PUSHING(side) ? has_space : has_items,
+					s, &d) != 0)
+			return zeroipc__fail(ZEROIPC_ETIMEOUT,
+					     "stack '%s' stayed %s for the "
+					     "timeout", s->name,
+					     PUSHING(side) ? "full" : "empty");
+	}
 }
 
 int zeroipc_stack_push(zeroipc_stack *stack, const void *value,
 		       int64_t timeout_ns)
 {
-	zeroipc__deadline d;
-	int rc;
-
 	ZEROIPC__CHECK_ARG(stack != NULL);
 	ZEROIPC__CHECK_ARG(value != NULL);
-	rc = check_writable(stack);
-	if (rc != 0)
-		return rc;
-	d = zeroipc__deadline_in(timeout_ns);
-	for (;;) {
-		rc = push_once(stack, value);
-		if (rc != ZEROIPC_EFULL)
-			return rc;
-		if (zeroipc__deadline_passed(&d) ||
-		    zeroipc__wait_until(stack_ec(stack, STACK_EC_SPACE),
-					has_space, stack, &d) != 0)
-			return zeroipc__fail(ZEROIPC_ETIMEOUT,
-					     "stack '%s' stayed full for the "
-					     "timeout",
-					     stack->name);
-	}
+	return once_within(stack, zeroipc__in_buf(value), timeout_ns,
+			   STACK_PUSH);
 }
 
 int zeroipc_stack_pop(void *out, zeroipc_stack *stack, int64_t timeout_ns)
 {
-	zeroipc__deadline d;
-	int rc;
-
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(stack != NULL);
-	rc = check_writable(stack);
-	if (rc != 0)
-		return rc;
-	d = zeroipc__deadline_in(timeout_ns);
-	for (;;) {
-		rc = pop_once(out, stack);
-		if (rc != ZEROIPC_EEMPTY)
-			return rc;
-		if (zeroipc__deadline_passed(&d) ||
-		    zeroipc__wait_until(stack_ec(stack, STACK_EC_ITEMS),
-					has_items, stack, &d) != 0)
-			return zeroipc__fail(ZEROIPC_ETIMEOUT,
-					     "stack '%s' stayed empty for the "
-					     "timeout",
-					     stack->name);
-	}
+	return once_within(stack, out, timeout_ns, STACK_POP);
 }
 
 struct peek_wait {

@@ -123,6 +123,31 @@ int zeroipc__table_lookup(uint64_t *offset_out, uint64_t *size_out,
 	return 0;
 }
 
+int zeroipc__table_lookup_header(uint64_t *offset_out, uint64_t *size_out,
+				 const zeroipc_memory *mem, const char *what,
+				 const char *name, uint64_t header_size)
+{
+	int rc = zeroipc__table_lookup(offset_out, size_out, mem, name);
+
+	if (rc != 0)
+		return rc;
+	if (*size_out < header_size)
+		return zeroipc__fail(ZEROIPC_ECORRUPT,
+				     "%s '%s': entry of %llu bytes has no "
+				     "header", what, name,
+				     (unsigned long long)*size_out);
+	return 0;
+}
+
+int zeroipc__elem_size_mismatch(const char *what, const char *name,
+				uint64_t stored, uint64_t wanted)
+{
+	return zeroipc__fail(ZEROIPC_ESIZE_MISMATCH,
+			     "%s '%s' holds %llu-byte elements, not %llu",
+			     what, name, (unsigned long long)stored,
+			     (unsigned long long)wanted);
+}
+
 /*
  * Take the table lock on a fresh open file description of the segment's
  * file.  OFD locks belong to the description, so a handle's own descriptor
@@ -219,20 +244,29 @@ static int add_locked(uint64_t *offset_out, zeroipc_memory *mem,
 	return 0;
 }
 
-int zeroipc__table_add_init(uint64_t *offset_out, zeroipc_memory *mem,
-			    const char *name, uint64_t size,
-			    zeroipc__region_init init, void *init_arg)
+int zeroipc__table_check_add(const zeroipc_memory *mem, const char *name)
 {
-	int lock_fd, rc;
+	int rc = zeroipc__check_entry_name(name);
 
-	ZEROIPC__CHECK_ARG(mem != NULL);
-	ZEROIPC__CHECK_ARG(size > 0);
-	rc = zeroipc__check_entry_name(name);
 	if (rc != 0)
 		return rc;
 	if (mem->readonly)
 		return zeroipc__fail(ZEROIPC_EREADONLY,
 				     "%s is mapped read-only", mem->name);
+	return 0;
+}
+
+int zeroipc__table_add_init(uint64_t *offset_out, zeroipc_memory *mem,
+			    const char *name, uint64_t size,
+			    zeroipc__region_init init, void *init_arg)
+{
+	int lock_fd = -1, rc;
+
+	ZEROIPC__CHECK_ARG(mem != NULL);
+	ZEROIPC__CHECK_ARG(size > 0);
+	rc = zeroipc__table_check_add(mem, name);
+	if (rc != 0)
+		return rc;
 	rc = lock_table(&lock_fd, mem);
 	if (rc != 0)
 		return rc;

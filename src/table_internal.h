@@ -19,4 +19,11 @@ int zeroipc__table_add_init(uint64_t *offset_out, zeroipc_memory *mem,
 			    const char *name, uint64_t size,
 			    zeroipc__region_init init, void *init_arg);
 
+/*
+ * The checks zeroipc_table_add() makes before it adds anything: a valid
+ * name and a writable mapping.  For creators that must pass them before
+ * they add a companion entry.  Returns 0, ENAME or EREADONLY.
+ */
+int zeroipc__table_check_add(const zeroipc_memory *mem, const char *name);
+
 #endif /* ZEROIPC_TABLE_INTERNAL_H */

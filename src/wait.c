@@ -74,24 +74,24 @@ static void heavy_barrier(void)
 	(void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
 }
 
-static int wait_impl(struct zeroipc__eventcount *ec, zeroipc__ready_fn ready,
+static int wait_impl(struct zeroipc_fmt_eventcount *ec, zeroipc__ready_fn ready,
 		     void *ctx, const zeroipc__deadline *d, bool asym);
 
-int zeroipc__wait_until(struct zeroipc__eventcount *ec,
+int zeroipc__wait_until(struct zeroipc_fmt_eventcount *ec,
 			zeroipc__ready_fn ready, void *ctx,
 			const zeroipc__deadline *d)
 {
 	return wait_impl(ec, ready, ctx, d, false);
 }
 
-int zeroipc__wait_until_asym(struct zeroipc__eventcount *ec,
+int zeroipc__wait_until_asym(struct zeroipc_fmt_eventcount *ec,
 			     zeroipc__ready_fn ready, void *ctx,
 			     const zeroipc__deadline *d)
 {
 	return wait_impl(ec, ready, ctx, d, true);
 }
 
-static int wait_impl(struct zeroipc__eventcount *ec, zeroipc__ready_fn ready,
+static int wait_impl(struct zeroipc_fmt_eventcount *ec, zeroipc__ready_fn ready,
 		     void *ctx, const zeroipc__deadline *d, bool asym)
 {
 	for (int i = 0; i < ZEROIPC__WAIT_SPIN; i++) {
@@ -139,7 +139,7 @@ static int wait_impl(struct zeroipc__eventcount *ec, zeroipc__ready_fn ready,
 	}
 }
 
-void zeroipc__notify(struct zeroipc__eventcount *ec)
+void zeroipc__notify(struct zeroipc_fmt_eventcount *ec)
 {
 	uint32_t seq;
 
@@ -200,7 +200,7 @@ bool zeroipc__notify_light_enable(void)
 	return state == LIGHT_ON;
 }
 
-void zeroipc__notify_light_slow(struct zeroipc__eventcount *ec)
+void zeroipc__notify_light_slow(struct zeroipc_fmt_eventcount *ec)
 {
 	if (zeroipc__notify_light_enable())
 		zeroipc__notify_light(ec);
@@ -208,12 +208,12 @@ void zeroipc__notify_light_slow(struct zeroipc__eventcount *ec)
 		zeroipc__notify(ec);
 }
 
-int zeroipc__wait_companion(struct zeroipc__eventcount **out,
+int zeroipc__wait_companion(struct zeroipc_fmt_eventcount **out,
 			    zeroipc_memory *mem, const char *name,
 			    unsigned count)
 {
 	char companion[ZEROIPC_NAME_MAX + 1];
-	uint64_t want = (uint64_t)count * sizeof(struct zeroipc__eventcount);
+	uint64_t want = (uint64_t)count * sizeof(struct zeroipc_fmt_eventcount);
 	uint64_t offset, size;
 	int rc;
 
@@ -249,4 +249,22 @@ int zeroipc__wait_companion(struct zeroipc__eventcount **out,
 				     (unsigned long long)want);
 	*out = (void *)(mem->base + offset);
 	return 0;
+}
+
+int zeroipc__wait_companion_for_new(struct zeroipc_fmt_eventcount **out,
+				    zeroipc_memory *mem, const char *name,
+				    unsigned count)
+{
+	uint64_t offset, size;
+	int rc;
+
+	*out = NULL;
+	rc = zeroipc__table_lookup(&offset, &size, mem, name);
+	if (rc == 0)
+		return zeroipc__fail(ZEROIPC_EEXISTS,
+				     "'%s' already exists in %s", name,
+				     mem->name);
+	if (rc != ZEROIPC_ENOT_FOUND)
+		return rc;
+	return zeroipc__wait_companion(out, mem, name, count);
 }

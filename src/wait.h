@@ -64,16 +64,12 @@ int zeroipc__futex_wait(const uint32_t *word, uint32_t expected,
 /* Wake up to `count` sleepers on `word` (INT32_MAX: all). */
 void zeroipc__futex_wake(uint32_t *word, int count);
 
-/* Shared eventcount words; place them in a structure's layout. */
-struct zeroipc__eventcount {
-	uint32_t waiters; /* announced sleepers; for diagnostics only */
-	uint32_t seq;     /* futex word: notification count << 1 | ARMED */
-};
-
+/* The shared words of an eventcount: struct zeroipc_fmt_eventcount in
+ * format.h.  Bit 0 of seq is ARMED. */
 #define ZEROIPC__EC_ARMED 1u
 
 /* True if a waiter may be asleep on `ec` (relaxed: a hint unless fenced). */
-static inline bool zeroipc__ec_armed(const struct zeroipc__eventcount *ec)
+static inline bool zeroipc__ec_armed(const struct zeroipc_fmt_eventcount *ec)
 {
 	return (zeroipc__load_relaxed_u32(&ec->seq) & ZEROIPC__EC_ARMED) != 0;
 }
@@ -87,7 +83,7 @@ typedef bool (*zeroipc__ready_fn)(void *ctx);
  * eventcount words (it then sleeps in slices only).  Returns 0 when ready or
  * ZEROIPC_ETIMEOUT.
  */
-int zeroipc__wait_until(struct zeroipc__eventcount *ec,
+int zeroipc__wait_until(struct zeroipc_fmt_eventcount *ec,
 			zeroipc__ready_fn ready, void *ctx,
 			const zeroipc__deadline *d);
 
@@ -95,7 +91,7 @@ int zeroipc__wait_until(struct zeroipc__eventcount *ec,
  * Tell waiters the condition may have changed.  Call after the change is
  * published.  No system call unless someone waits.
  */
-void zeroipc__notify(struct zeroipc__eventcount *ec);
+void zeroipc__notify(struct zeroipc_fmt_eventcount *ec);
 
 /*
  * Asymmetric variant, for a notifier that publishes on every message (the
@@ -123,7 +119,7 @@ extern uint32_t zeroipc__light_state;
 
 /* zeroipc__notify_light() when not (yet) registered: registers, or falls
  * back to zeroipc__notify(). */
-void zeroipc__notify_light_slow(struct zeroipc__eventcount *ec);
+void zeroipc__notify_light_slow(struct zeroipc_fmt_eventcount *ec);
 
 /*
  * zeroipc__notify() for a publication on a hot path; pair its waiters with
@@ -131,7 +127,7 @@ void zeroipc__notify_light_slow(struct zeroipc__eventcount *ec);
  * and no store, so it adds nothing to the store buffer the caller's
  * publication is draining through.
  */
-static inline void zeroipc__notify_light(struct zeroipc__eventcount *ec)
+static inline void zeroipc__notify_light(struct zeroipc_fmt_eventcount *ec)
 {
 	if (ec == NULL)
 		return;
@@ -149,7 +145,7 @@ static inline void zeroipc__notify_light(struct zeroipc__eventcount *ec)
 }
 
 /* zeroipc__wait_until() that also pairs with zeroipc__notify_light(). */
-int zeroipc__wait_until_asym(struct zeroipc__eventcount *ec,
+int zeroipc__wait_until_asym(struct zeroipc_fmt_eventcount *ec,
 			     zeroipc__ready_fn ready, void *ctx,
 			     const zeroipc__deadline *d);
 
@@ -173,8 +169,17 @@ int zeroipc__wait_until_asym(struct zeroipc__eventcount *ec,
  * ZEROIPC_ENAME (name too long for the suffix), ZEROIPC_ECORRUPT (an entry of
  * that name with the wrong size) or a zeroipc_table_add() status.
  */
-int zeroipc__wait_companion(struct zeroipc__eventcount **out,
+int zeroipc__wait_companion(struct zeroipc_fmt_eventcount **out,
 			    zeroipc_memory *mem, const char *name,
 			    unsigned count);
+
+/*
+ * For a creator: refuse a `name` that already exists (ZEROIPC_EEXISTS), so
+ * that a failed create adds no companion, then find or add the companion.
+ * The structure's own add still decides a race between two creators.
+ */
+int zeroipc__wait_companion_for_new(struct zeroipc_fmt_eventcount **out,
+				    zeroipc_memory *mem, const char *name,
+				    unsigned count);
 
 #endif /* ZEROIPC_WAIT_H */

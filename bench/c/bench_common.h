@@ -14,6 +14,9 @@
  * in its first 8 bytes; the consumer checks it, so a case that loses,
  * repeats or reorders a message fails instead of reporting a number.
  *
+ * The last section holds what the zeroipc cases of every family share:
+ * the segment both processes use, its channels, and their messages.
+ *
  * Header-only, for benchmark programs only (not installed, not part of the
  * library).
  */
@@ -35,6 +38,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zeroipc.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
 #define BENCH_HAVE_TSC 1
@@ -191,6 +195,17 @@ static inline void bench_fill(unsigned char *msg, unsigned size, uint64_t seq)
 		memset(msg + 8, 0x5a, size - 8);
 }
 
+/* Number a batch: messages seq, seq+1, ... in the first n of `msg`. */
+static inline void bench_number(unsigned char *msg, unsigned size,
+				uint64_t seq, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v = seq + i;
+
+		memcpy(msg + i * size, &v, 8);
+	}
+}
+
 /*
  * Account for one received message.  Returns true for the end marker.
  * Inline and branch-light: it runs once per message on the consumer.
@@ -208,6 +223,16 @@ static inline bool bench_seen(struct bench_check *k, const void *msg)
 	k->expect = s + 1;
 	k->last = s;
 	return false;
+}
+
+/* bench_seen() for each of n received messages, up to the end marker. */
+static inline void bench_seen_n(struct bench_check *k,
+				const unsigned char *msg, unsigned size,
+				uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (bench_seen(k, msg + i * size))
+			break;
 }
 
 /* ---------------------------------------------------------- the driver */
@@ -460,6 +485,115 @@ static int bench_main(int argc, char **argv, const struct bench_case *cases,
 			return bench_run_case(&cases[i], quick);
 	fprintf(stderr, "bench: no case '%s'\n", name);
 	return 1;
+}
+
+/* ---------------------------------------------------------- zeroipc cases */
+
+/*
+ * What every zeroipc case keeps in b->state, as the first member of its own
+ * state: the segment (created before the fork, so the child inherits the
+ * mapping) and this process's message buffer.
+ */
+struct bench_zstate {
+	char shm[64];
+	zeroipc_memory *mem;
+	unsigned char msg[BENCH_MAX_BATCH * BENCH_MAX_MSG];
+};
+
+/* Structure names of the channels (BENCH_FWD, BENCH_BACK). */
+static inline const char *bench_chan_name(int chan)
+{
+	return chan == BENCH_FWD ? "fwd" : "back";
+}
+
+/* Channels a round uses: one for throughput, ping and echo for RTT. */
+static inline int bench_chans(const struct bench_run *b)
+{
+	return b->c->kind == BENCH_RTT ? 2 : 1;
+}
+
+/* Whether this process sends on `chan`: fwd the parent, back the child. */
+static inline bool bench_sends(const struct bench_run *b, int chan)
+{
+	return (chan == BENCH_FWD) == (b->role == BENCH_PARENT);
+}
+
+/* A zeroipc call failed mid-round: say which and why, fail the round. */
+static inline void bench_zfail(const char *what, int rc)
+{
+	fprintf(stderr, "%s: %s: %s\n", what, zeroipc_strerror(rc),
+		zeroipc_last_error());
+	exit(3);
+}
+
+/*
+ * setup() of a zeroipc case: `state_size` bytes of state (starting with a
+ * struct bench_zstate), a 4 MiB segment, and create_chan(b, chan) for
+ * each channel (it creates the structure and closes its handle).
+ */
+static int bench_zsetup(struct bench_run *b, size_t state_size,
+			const char *family,
+			int (*create_chan)(struct bench_run *b, int chan))
+{
+	struct bench_zstate *s = calloc(1, state_size);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	b->state = s;
+	snprintf(s->shm, sizeof(s->shm), "/zb-%s-%d", family, (int)getpid());
+	(void)zeroipc_memory_unlink(s->shm);
+	rc = zeroipc_memory_create(&s->mem, s->shm, (uint64_t)4 << 20, NULL);
+	if (rc != 0)
+		goto fail;
+	/* The mapping is inherited by the child: the name is not needed
+	 * again, and unlinking now leaves nothing behind if a run dies. */
+	(void)zeroipc_memory_unlink(s->shm);
+	for (int c = 0; c < bench_chans(b); c++) {
+		rc = create_chan(b, c);
+		if (rc != 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "%s setup: %s: %s\n", family, zeroipc_strerror(rc),
+		zeroipc_last_error());
+	return -1;
+}
+
+/*
+ * attach() of a zeroipc case: open_chan(b, chan, sends) for each channel,
+ * as its sending or its receiving side, then the message template.
+ */
+static int bench_zattach(struct bench_run *b, const char *family,
+			 int (*open_chan)(struct bench_run *b, int chan,
+					  bool sends))
+{
+	struct bench_zstate *s = b->state;
+
+	for (int c = 0; c < bench_chans(b); c++) {
+		int rc = open_chan(b, c, bench_sends(b, c));
+
+		if (rc != 0) {
+			fprintf(stderr, "%s attach: %s: %s\n", family,
+				zeroipc_strerror(rc), zeroipc_last_error());
+			return -1;
+		}
+	}
+	/* The message template: numbers are written per message. */
+	for (unsigned i = 0; i < BENCH_MAX_BATCH; i++)
+		bench_fill(s->msg + i * b->c->size, b->c->size, 0);
+	return 0;
+}
+
+/* cleanup() of a zeroipc case, after its detach() closed the handles. */
+static void bench_zcleanup(struct bench_run *b)
+{
+	struct bench_zstate *s = b->state;
+
+	zeroipc_memory_close(s->mem);
+	free(s);
+	b->state = NULL;
 }
 
 #endif /* ZEROIPC_BENCH_COMMON_H */

@@ -27,16 +27,9 @@
 #define QUEUE_CAP 4096
 
 struct queue_bench {
-	char shm[64];
-	zeroipc_memory *mem;
-	zeroipc_queue *q[2]; /* this process's handle per channel */
-	unsigned char msg[BENCH_MAX_BATCH * BENCH_MAX_MSG];
+	struct bench_zstate z; /* first: the driver's share */
+	zeroipc_queue *q[2];   /* this process's handle per channel */
 };
-
-static const char *chan_name(int chan)
-{
-	return chan == BENCH_FWD ? "fwd" : "back";
-}
 
 /* Cases whose name says "spsc" use single-mode handles. */
 static bool single_mode(const struct bench_run *b)
@@ -44,71 +37,39 @@ static bool single_mode(const struct bench_run *b)
 	return strstr(b->c->name, "spsc") != NULL;
 }
 
-static void queue_fail(const char *what, int rc)
+static int queue_create(struct bench_run *b, int chan)
 {
-	fprintf(stderr, "%s: %s: %s\n", what, zeroipc_strerror(rc),
-		zeroipc_last_error());
-	exit(3);
+	struct queue_bench *s = b->state;
+	zeroipc_queue *q;
+	int rc = zeroipc_queue_create(&q, s->z.mem, bench_chan_name(chan),
+				      b->c->size, QUEUE_CAP, NULL);
+
+	if (rc == 0)
+		zeroipc_queue_close(q);
+	return rc;
 }
 
 static int queue_setup(struct bench_run *b)
 {
-	struct queue_bench *s = calloc(1, sizeof(*s));
-	int chans = b->c->kind == BENCH_RTT ? 2 : 1;
-	int rc;
+	return bench_zsetup(b, sizeof(struct queue_bench), "queue",
+			    queue_create);
+}
 
-	if (s == NULL)
-		return -1;
-	b->state = s;
-	snprintf(s->shm, sizeof(s->shm), "/zb-queue-%d", (int)getpid());
-	(void)zeroipc_memory_unlink(s->shm);
-	rc = zeroipc_memory_create(&s->mem, s->shm, (uint64_t)4 << 20, NULL);
-	if (rc != 0)
-		goto fail;
-	/* The child inherits the mapping; unlinking now leaves nothing
-	 * behind if a run dies. */
-	(void)zeroipc_memory_unlink(s->shm);
-	for (int c = 0; c < chans; c++) {
-		zeroipc_queue *q;
+static int queue_open(struct bench_run *b, int chan, bool pushes)
+{
+	struct queue_bench *s = b->state;
+	zeroipc_queue_opts o = ZEROIPC_QUEUE_OPTS_INIT;
 
-		rc = zeroipc_queue_create(&q, s->mem, chan_name(c),
-					  b->c->size, QUEUE_CAP, NULL);
-		if (rc != 0)
-			goto fail;
-		zeroipc_queue_close(q);
-	}
-	return 0;
-fail:
-	fprintf(stderr, "queue setup: %s: %s\n", zeroipc_strerror(rc),
-		zeroipc_last_error());
-	return -1;
+	if (single_mode(b))
+		o.flags = pushes ? ZEROIPC_QUEUE_SINGLE_PRODUCER
+				 : ZEROIPC_QUEUE_SINGLE_CONSUMER;
+	return zeroipc_queue_open(&s->q[chan], s->z.mem, bench_chan_name(chan),
+				  b->c->size, &o);
 }
 
 static int queue_attach(struct bench_run *b)
 {
-	struct queue_bench *s = b->state;
-	int chans = b->c->kind == BENCH_RTT ? 2 : 1;
-
-	for (int c = 0; c < chans; c++) {
-		zeroipc_queue_opts o = ZEROIPC_QUEUE_OPTS_INIT;
-		/* fwd: the parent pushes; back: the child pushes. */
-		bool pushes = (c == BENCH_FWD) == (b->role == BENCH_PARENT);
-		int rc;
-
-		if (single_mode(b))
-			o.flags = pushes ? ZEROIPC_QUEUE_SINGLE_PRODUCER
-					 : ZEROIPC_QUEUE_SINGLE_CONSUMER;
-		rc = zeroipc_queue_open(&s->q[c], s->mem, chan_name(c),
-					b->c->size, &o);
-		if (rc != 0) {
-			fprintf(stderr, "queue attach: %s: %s\n",
-				zeroipc_strerror(rc), zeroipc_last_error());
-			return -1;
-		}
-	}
-	for (unsigned i = 0; i < BENCH_MAX_BATCH; i++)
-		bench_fill(s->msg + i * b->c->size, b->c->size, 0);
-	return 0;
+	return bench_zattach(b, "queue", queue_open);
 }
 
 /* ---- one message per call ---- */
@@ -120,10 +81,10 @@ static unsigned send_single(struct bench_run *b, int chan, uint64_t seq,
 	int rc;
 
 	(void)n;
-	memcpy(s->msg, &seq, 8);
-	rc = zeroipc_queue_push(s->q[chan], s->msg, ZEROIPC_WAIT_FOREVER);
+	memcpy(s->z.msg, &seq, 8);
+	rc = zeroipc_queue_push(s->q[chan], s->z.msg, ZEROIPC_WAIT_FOREVER);
 	if (rc != 0)
-		queue_fail("push", rc);
+		bench_zfail("push", rc);
 	return 1;
 }
 
@@ -136,7 +97,7 @@ static unsigned recv_single(struct bench_run *b, int chan,
 
 	rc = zeroipc_queue_pop(msg, s->q[chan], ZEROIPC_WAIT_FOREVER);
 	if (rc != 0)
-		queue_fail("pop", rc);
+		bench_zfail("pop", rc);
 	bench_seen(k, msg);
 	return 1;
 }
@@ -149,19 +110,15 @@ static unsigned send_batch(struct bench_run *b, int chan, uint64_t seq,
 	struct queue_bench *s = b->state;
 	unsigned size = b->c->size, done = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t v = seq + i;
-
-		memcpy(s->msg + i * size, &v, 8);
-	}
+	bench_number(s->z.msg, size, seq, n);
 	while (done < n) {
 		size_t k;
 		int rc = zeroipc_queue_push_n(&k, s->q[chan],
-					      s->msg + done * size, n - done,
+					      s->z.msg + done * size, n - done,
 					      ZEROIPC_WAIT_FOREVER);
 
 		if (rc != 0)
-			queue_fail("push_n", rc);
+			bench_zfail("push_n", rc);
 		done += (unsigned)k;
 	}
 	return n;
@@ -171,17 +128,14 @@ static unsigned recv_batch(struct bench_run *b, int chan,
 			   struct bench_check *k)
 {
 	struct queue_bench *s = b->state;
-	unsigned size = b->c->size;
 	size_t n;
 	int rc;
 
-	rc = zeroipc_queue_pop_n(s->msg, &n, s->q[chan], BENCH_MAX_BATCH,
+	rc = zeroipc_queue_pop_n(s->z.msg, &n, s->q[chan], BENCH_MAX_BATCH,
 				 ZEROIPC_WAIT_FOREVER);
 	if (rc != 0)
-		queue_fail("pop_n", rc);
-	for (size_t i = 0; i < n; i++)
-		if (bench_seen(k, s->msg + i * size))
-			break;
+		bench_zfail("pop_n", rc);
+	bench_seen_n(k, s->z.msg, b->c->size, n);
 	return (unsigned)n;
 }
 
@@ -195,18 +149,9 @@ static void queue_detach(struct bench_run *b)
 	}
 }
 
-static void queue_cleanup(struct bench_run *b)
-{
-	struct queue_bench *s = b->state;
-
-	zeroipc_memory_close(s->mem);
-	free(s);
-	b->state = NULL;
-}
-
 #define QUEUE_CASE(name, kind, size, batch, ref, send, recv)                   \
 	{ name, kind, size, batch, ref, queue_setup, queue_attach, send,       \
-	  recv, queue_detach, queue_cleanup }
+	  recv, queue_detach, bench_zcleanup }
 
 static const struct bench_case cases[] = {
 	QUEUE_CASE("queue_mpmc_8b", BENCH_TPUT, 8, 1, "ring", send_single,

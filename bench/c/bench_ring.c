@@ -21,82 +21,41 @@
 #define RING_CAP 4096
 
 struct ring_bench {
-	char shm[64];
-	zeroipc_memory *mem;
+	struct bench_zstate z;  /* first: the driver's share */
 	zeroipc_ring *ring[2]; /* this process's handle per channel */
-	unsigned char msg[BENCH_MAX_BATCH * BENCH_MAX_MSG];
 };
 
-static const char *chan_name(int chan)
+static int ring_create(struct bench_run *b, int chan)
 {
-	return chan == BENCH_FWD ? "fwd" : "back";
+	struct ring_bench *s = b->state;
+	zeroipc_ring *r;
+	int rc = zeroipc_ring_create(&r, s->z.mem, bench_chan_name(chan),
+				     b->c->size, RING_CAP, 0, NULL);
+
+	if (rc == 0)
+		zeroipc_ring_close(r);
+	return rc;
 }
 
 static int ring_setup(struct bench_run *b)
 {
-	struct ring_bench *s = calloc(1, sizeof(*s));
-	int chans = b->c->kind == BENCH_RTT ? 2 : 1;
-	int rc;
+	return bench_zsetup(b, sizeof(struct ring_bench), "ring", ring_create);
+}
 
-	if (s == NULL)
-		return -1;
-	b->state = s;
-	snprintf(s->shm, sizeof(s->shm), "/zb-ring-%d", (int)getpid());
-	(void)zeroipc_memory_unlink(s->shm);
-	rc = zeroipc_memory_create(&s->mem, s->shm,
-				   (uint64_t)4 << 20, NULL);
-	if (rc != 0)
-		goto fail;
-	/* The mapping is inherited by the child: the name is not needed
-	 * again, and unlinking now leaves nothing behind if a run dies. */
-	(void)zeroipc_memory_unlink(s->shm);
-	for (int c = 0; c < chans; c++) {
-		zeroipc_ring *r;
+static int ring_open(struct bench_run *b, int chan, bool writes)
+{
+	struct ring_bench *s = b->state;
 
-		rc = zeroipc_ring_create(&r, s->mem, chan_name(c), b->c->size,
-					 RING_CAP, 0, NULL);
-		if (rc != 0)
-			goto fail;
-		zeroipc_ring_close(r);
-	}
-	return 0;
-fail:
-	fprintf(stderr, "ring setup: %s: %s\n", zeroipc_strerror(rc),
-		zeroipc_last_error());
-	return -1;
+	return zeroipc_ring_open(&s->ring[chan], s->z.mem,
+				 bench_chan_name(chan), b->c->size,
+				 writes ? ZEROIPC_RING_PRODUCER
+					: ZEROIPC_RING_CONSUMER,
+				 NULL);
 }
 
 static int ring_attach(struct bench_run *b)
 {
-	struct ring_bench *s = b->state;
-	int chans = b->c->kind == BENCH_RTT ? 2 : 1;
-
-	for (int c = 0; c < chans; c++) {
-		/* fwd: the parent writes; back: the child writes. */
-		bool writes = (c == BENCH_FWD) == (b->role == BENCH_PARENT);
-		int rc = zeroipc_ring_open(&s->ring[c], s->mem, chan_name(c),
-					   b->c->size,
-					   writes ? ZEROIPC_RING_PRODUCER
-						  : ZEROIPC_RING_CONSUMER,
-					   NULL);
-
-		if (rc != 0) {
-			fprintf(stderr, "ring attach: %s: %s\n",
-				zeroipc_strerror(rc), zeroipc_last_error());
-			return -1;
-		}
-	}
-	/* The message template: numbers are written per message. */
-	for (unsigned i = 0; i < BENCH_MAX_BATCH; i++)
-		bench_fill(s->msg + i * b->c->size, b->c->size, 0);
-	return 0;
-}
-
-static void ring_fail(const char *what, int rc)
-{
-	fprintf(stderr, "%s: %s: %s\n", what, zeroipc_strerror(rc),
-		zeroipc_last_error());
-	exit(3);
+	return bench_zattach(b, "ring", ring_open);
 }
 
 /* ---- one message per call, busy-polling ---- */
@@ -108,10 +67,10 @@ static unsigned send_single(struct bench_run *b, int chan, uint64_t seq,
 	int rc;
 
 	(void)n;
-	memcpy(s->msg, &seq, 8);
-	while ((rc = zeroipc_ring_try_write(s->ring[chan], s->msg)) != 0)
+	memcpy(s->z.msg, &seq, 8);
+	while ((rc = zeroipc_ring_try_write(s->ring[chan], s->z.msg)) != 0)
 		if (rc != ZEROIPC_EFULL)
-			ring_fail("try_write", rc);
+			bench_zfail("try_write", rc);
 	return 1;
 }
 
@@ -124,7 +83,7 @@ static unsigned recv_single(struct bench_run *b, int chan,
 
 	while ((rc = zeroipc_ring_try_read(msg, s->ring[chan])) != 0)
 		if (rc != ZEROIPC_EEMPTY)
-			ring_fail("try_read", rc);
+			bench_zfail("try_read", rc);
 	bench_seen(k, msg);
 	return 1;
 }
@@ -138,10 +97,10 @@ static unsigned send_block(struct bench_run *b, int chan, uint64_t seq,
 	int rc;
 
 	(void)n;
-	memcpy(s->msg, &seq, 8);
-	rc = zeroipc_ring_write(s->ring[chan], s->msg, ZEROIPC_WAIT_FOREVER);
+	memcpy(s->z.msg, &seq, 8);
+	rc = zeroipc_ring_write(s->ring[chan], s->z.msg, ZEROIPC_WAIT_FOREVER);
 	if (rc != 0)
-		ring_fail("write", rc);
+		bench_zfail("write", rc);
 	return 1;
 }
 
@@ -154,7 +113,7 @@ static unsigned recv_block(struct bench_run *b, int chan,
 
 	rc = zeroipc_ring_read(msg, s->ring[chan], ZEROIPC_WAIT_FOREVER);
 	if (rc != 0)
-		ring_fail("read", rc);
+		bench_zfail("read", rc);
 	bench_seen(k, msg);
 	return 1;
 }
@@ -167,21 +126,17 @@ static unsigned send_bulk(struct bench_run *b, int chan, uint64_t seq,
 	struct ring_bench *s = b->state;
 	unsigned size = b->c->size, done = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t v = seq + i;
-
-		memcpy(s->msg + i * size, &v, 8);
-	}
+	bench_number(s->z.msg, size, seq, n);
 	while (done < n) {
 		uint64_t k;
 		int rc = zeroipc_ring_write_n(&k, s->ring[chan],
-					      s->msg + done * size, n - done,
+					      s->z.msg + done * size, n - done,
 					      0);
 
 		if (rc == 0)
 			done += (unsigned)k;
 		else if (rc != ZEROIPC_EFULL)
-			ring_fail("write_n", rc);
+			bench_zfail("write_n", rc);
 	}
 	return n;
 }
@@ -190,17 +145,14 @@ static unsigned recv_bulk(struct bench_run *b, int chan,
 			  struct bench_check *k)
 {
 	struct ring_bench *s = b->state;
-	unsigned size = b->c->size;
 	uint64_t n;
 	int rc;
 
-	while ((rc = zeroipc_ring_read_n(&n, s->msg, s->ring[chan],
+	while ((rc = zeroipc_ring_read_n(&n, s->z.msg, s->ring[chan],
 					 BENCH_MAX_BATCH, 0)) != 0)
 		if (rc != ZEROIPC_EEMPTY)
-			ring_fail("read_n", rc);
-	for (uint64_t i = 0; i < n; i++)
-		if (bench_seen(k, s->msg + i * size))
-			break;
+			bench_zfail("read_n", rc);
+	bench_seen_n(k, s->z.msg, b->c->size, n);
 	return (unsigned)n;
 }
 
@@ -218,14 +170,14 @@ static unsigned send_zc(struct bench_run *b, int chan, uint64_t seq,
 	while ((rc = zeroipc_ring_reserve((void **)&region, &got,
 					  s->ring[chan], n, 0)) != 0)
 		if (rc != ZEROIPC_EFULL)
-			ring_fail("reserve", rc);
+			bench_zfail("reserve", rc);
 	/* Whole messages are written in place, as a real producer would:
 	 * the template, then the number (constant sizes: plain moves). */
 	if (size == 64) {
 		for (uint64_t i = 0; i < got; i++) {
 			uint64_t v = seq + i;
 
-			memcpy(region + i * 64, s->msg, 64);
+			memcpy(region + i * 64, s->z.msg, 64);
 			memcpy(region + i * 64, &v, 8);
 		}
 	} else {
@@ -237,7 +189,7 @@ static unsigned send_zc(struct bench_run *b, int chan, uint64_t seq,
 	}
 	rc = zeroipc_ring_commit(s->ring[chan], got);
 	if (rc != 0)
-		ring_fail("commit", rc);
+		bench_zfail("commit", rc);
 	return (unsigned)got;
 }
 
@@ -252,13 +204,11 @@ static unsigned recv_zc(struct bench_run *b, int chan, struct bench_check *k)
 	while ((rc = zeroipc_ring_peek((const void **)&region, &n,
 				       s->ring[chan], BENCH_MAX_BATCH, 0)) != 0)
 		if (rc != ZEROIPC_EEMPTY)
-			ring_fail("peek", rc);
-	for (uint64_t i = 0; i < n; i++)
-		if (bench_seen(k, region + i * size))
-			break;
+			bench_zfail("peek", rc);
+	bench_seen_n(k, region, size, n);
 	rc = zeroipc_ring_release(s->ring[chan], n);
 	if (rc != 0)
-		ring_fail("release", rc);
+		bench_zfail("release", rc);
 	return (unsigned)n;
 }
 
@@ -272,18 +222,9 @@ static void ring_detach(struct bench_run *b)
 	}
 }
 
-static void ring_cleanup(struct bench_run *b)
-{
-	struct ring_bench *s = b->state;
-
-	zeroipc_memory_close(s->mem);
-	free(s);
-	b->state = NULL;
-}
-
 #define RING_CASE(name, kind, size, batch, ref, send, recv)                    \
 	{ name, kind, size, batch, ref, ring_setup, ring_attach, send, recv,   \
-	  ring_detach, ring_cleanup }
+	  ring_detach, bench_zcleanup }
 
 static const struct bench_case cases[] = {
 	RING_CASE("ring_spsc_8b", BENCH_TPUT, 8, 1, "ring", send_single,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zt_test.h - helpers shared by the C tests: unique shm names with cleanup,
- * fork/wait, a one-shot process gate, shared scratch memory and raw access
- * to a segment's file.
+ * fork/wait, a one-shot process gate and a reusable barrier, crash points,
+ * shared scratch memory, raw access to a segment's file and to bytes in a
+ * mapping, and a monotonic clock.
  *
  * Header-only and independent of libzeroipc, so the ffi tests (which must not
  * link the library) use it too.  Every function is static: each test binary
@@ -15,6 +16,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Exit status a test uses to tell CTest it was skipped. */
@@ -320,6 +323,173 @@ static inline int zt_gate_release(struct zt_gate *g, unsigned children)
 	close(g->ready[0]);
 	close(g->go[1]);
 	return arrived == children ? 0 : -1;
+}
+
+/*
+ * A barrier for the same children over several phases, driven by the
+ * parent: each child writes a byte to `arrive` and reads one from the go
+ * pipe of the current phase; the parent reads every arrival (and may
+ * inspect shared state while all of them wait), then writes one byte per
+ * child.  Phases alternate between two go pipes, so that a fast child that
+ * reaches the next phase cannot eat a byte still meant for a slow child in
+ * this one.  Each process counts phases in its own copy.  At most
+ * ZT_BARRIER_MAX children.
+ */
+#define ZT_BARRIER_MAX 64
+
+struct zt_barrier {
+	int arrive[2];
+	int go[2][2];
+	unsigned phase;
+};
+
+static inline int zt_barrier_init(struct zt_barrier *b)
+{
+	memset(b, 0, sizeof(*b));
+	if (pipe(b->arrive) != 0)
+		return -1;
+	if (pipe(b->go[0]) != 0 || pipe(b->go[1]) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * After the fork, each side closes the other's ends: the children the
+ * parent's (zt_barrier_child()), the parent the children's once all are
+ * forked (zt_barrier_parent()), so that a process that dies shows as EOF
+ * instead of a wait forever.
+ */
+static inline void zt_barrier_child(struct zt_barrier *b)
+{
+	close(b->arrive[0]);
+	close(b->go[0][1]);
+	close(b->go[1][1]);
+}
+
+static inline void zt_barrier_parent(struct zt_barrier *b)
+{
+	close(b->arrive[1]);
+	close(b->go[0][0]);
+	close(b->go[1][0]);
+}
+
+/* Child side: arrive, then wait for the parent.  0, or -1 on error. */
+static inline int zt_barrier_wait(struct zt_barrier *b)
+{
+	char c = 'a';
+
+	if (write(b->arrive[1], &c, 1) != 1)
+		return -1;
+	return read(b->go[b->phase++ % 2][0], &c, 1) == 1 ? 0 : -1;
+}
+
+/* Parent side: wait until `n` children arrived.  0, or -1 on error. */
+static inline int zt_barrier_collect(struct zt_barrier *b, unsigned n)
+{
+	char buf[ZT_BARRIER_MAX];
+	unsigned got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(b->arrive[0], buf, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (unsigned)r;
+	}
+	return 0;
+}
+
+/* Parent side: let the `n` children that arrived go on. */
+static inline void zt_barrier_release(struct zt_barrier *b, unsigned n)
+{
+	char buf[ZT_BARRIER_MAX];
+
+	memset(buf, 'g', sizeof(buf));
+	if (write(b->go[b->phase++ % 2][1], buf, n) != (ssize_t)n)
+		perror("zt_barrier_release");
+}
+
+/* ---- crash points (a library built with ZEROIPC_CRASH_POINTS) ---- */
+
+/*
+ * A test that needs crash points skips (exits 77) where the library was
+ * built without them: calling this from main() returns from main().
+ */
+#ifdef ZEROIPC_TEST_CRASH_POINTS
+#define ZT_REQUIRE_CRASH_POINTS() ((void)0)
+#else
+#define ZT_REQUIRE_CRASH_POINTS()                                              \
+	do {                                                                   \
+		printf("library built without ZEROIPC_CRASH_POINTS: "          \
+		       "skipped\n");                                           \
+		return ZT_SKIP;                                                \
+	} while (0)
+#endif
+
+/*
+ * Arm crash point `point` in this process (a child about to run the
+ * operation that contains it): the library kills the process there with
+ * SIGKILL or, with `stop`, stops it with SIGSTOP so the parent can look at
+ * what it left behind before killing it.
+ */
+static inline void zt_crash_at(const char *point, bool stop)
+{
+	setenv("ZEROIPC_CRASH_AT", point, 1);
+	if (stop)
+		setenv("ZEROIPC_CRASH_ACTION", "stop", 1);
+}
+
+/* ---- bytes in a mapping and time ---- */
+
+static inline uint64_t zt_align8(uint64_t n)
+{
+	return (n + 7) & ~(uint64_t)7;
+}
+
+/* Unaligned reads and writes of the fields at `off` past `base`. */
+static inline uint32_t zt_rd32(const unsigned char *base, uint64_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, base + off, sizeof(v));
+	return v;
+}
+
+static inline uint64_t zt_rd64(const unsigned char *base, uint64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, base + off, sizeof(v));
+	return v;
+}
+
+static inline void zt_wr32(unsigned char *base, uint64_t off, uint32_t v)
+{
+	memcpy(base + off, &v, sizeof(v));
+}
+
+static inline void zt_wr64(unsigned char *base, uint64_t off, uint64_t v)
+{
+	memcpy(base + off, &v, sizeof(v));
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline int64_t zt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* qsort() order of uint64_t values. */
+static inline int zt_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /* ---- checks for tests that do not use cmocka (stress, ffi) ---- */

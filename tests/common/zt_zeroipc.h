@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zt_zeroipc.h - helpers for cmocka tests that link libzeroipc: status
- * assertions that print names and the library's detail message, and
- * segment fixtures built only from the public API.
+ * assertions that print names and the library's detail message, segment
+ * fixtures built only from the public API, raw access to a structure's
+ * bytes, and hostile headers.
  *
  * Include after <cmocka.h> (which needs <stdarg.h>, <stddef.h>, <setjmp.h>).
  */
@@ -122,6 +123,114 @@ static inline uint64_t zt_hdr_u64(const zeroipc_memory *mem, size_t off)
 	memcpy(&v, (const unsigned char *)zeroipc_memory_base(mem) + off,
 	       sizeof(v));
 	return v;
+}
+
+/*
+ * First byte of structure `name` in this mapping, for tests that check or
+ * damage its layout; its table entry in *e_out unless NULL.
+ */
+static inline unsigned char *zt_entry_base(zeroipc_memory *mem,
+					   const char *name,
+					   zeroipc_table_entry *e_out)
+{
+	zeroipc_table_entry e;
+
+	assert_ok(zeroipc_table_find(&e, mem, name));
+	if (e_out != NULL)
+		*e_out = e;
+	return (unsigned char *)zeroipc_memory_base(mem) + e.offset;
+}
+
+/* Where a structure's bytes are, with the geometry the test gave it. */
+struct zt_raw {
+	unsigned char *base; /* structure base */
+	uint64_t offset;     /* from segment start */
+	uint64_t size;       /* entry size */
+	uint32_t capacity;
+	uint32_t elem_size;
+};
+
+static inline struct zt_raw zt_raw_of(zeroipc_memory *mem, const char *name,
+				      uint32_t capacity, uint32_t elem_size)
+{
+	zeroipc_table_entry e;
+	struct zt_raw r;
+
+	r.base = zt_entry_base(mem, name, &e);
+	r.offset = e.offset;
+	r.size = e.size;
+	r.capacity = capacity;
+	r.elem_size = elem_size;
+	return r;
+}
+
+/*
+ * The u32 word of slot `i` in a structure laid out as a 16-byte header,
+ * the elements, then one word per slot from the next multiple of 8 (Queue
+ * sequence words, Stack state words).  Volatile: other threads and
+ * processes change it under the test's eyes.
+ */
+static inline volatile uint32_t *zt_raw_slot_word(const struct zt_raw *r,
+						  uint32_t i)
+{
+	return (volatile uint32_t *)(void *)(r->base + 16 +
+					     zt_align8((uint64_t)r->capacity *
+						       r->elem_size)) +
+	       i;
+}
+
+/*
+ * Hostile headers: another process rewrote a header field.  A test says
+ * how its family opens and validates the structure; zt_expect_hostile()
+ * writes the field, expects the open to fail with `status` and the
+ * validation with `validate_status` (0: not checked, for the sizes that
+ * only an opener states), both with a detail message, and puts the old
+ * bytes back.
+ */
+struct zt_hostile {
+	zeroipc_memory *mem;
+	const char *name;    /* the structure */
+	unsigned char *base; /* its first byte */
+	/* Open as the test's opener does and return the status; a failed
+	 * open must leave its handle NULL (the callback asserts it). */
+	int (*open)(zeroipc_memory *mem, const char *name);
+	int (*validate)(const zeroipc_memory *mem, const char *name);
+	const char *what; /* the case, for a failure message; may be NULL */
+};
+
+static inline void zt_expect_hostile(const struct zt_hostile *h,
+				     uint64_t off, unsigned width,
+				     uint64_t value, int status,
+				     int validate_status)
+{
+	unsigned char saved[8];
+	int rc;
+
+	assert_true(width == 4 || width == 8);
+	memcpy(saved, h->base + off, width);
+	if (width == 8)
+		zt_wr64(h->base, off, value);
+	else
+		zt_wr32(h->base, off, (uint32_t)value);
+	rc = h->open(h->mem, h->name);
+	if (rc != status)
+		print_error("open, %s: the %u-byte field at +%llu = 0x%llx\n",
+			    h->what != NULL ? h->what : "hostile header",
+			    width, (unsigned long long)off,
+			    (unsigned long long)value);
+	assert_fails_with(rc, status);
+	if (validate_status != 0) {
+		rc = h->validate(h->mem, h->name);
+		if (rc != validate_status)
+			print_error("validate, %s: the %u-byte field at +%llu "
+				    "= 0x%llx\n",
+				    h->what != NULL ? h->what
+						    : "hostile header",
+				    width, (unsigned long long)off,
+				    (unsigned long long)value);
+		assert_fails_with(rc, validate_status);
+	}
+	memcpy(h->base + off, saved, width);
 }
 
 #define ZT_HDR_MAGIC 0

@@ -4,7 +4,7 @@
 # readme_examples.sh README FILE...
 #
 # README.md shows the quick-start programs in full.  Each FILE must appear,
-# byte for byte, as one ```c block of README, so the documented code is the
+# byte for byte, as one ```c or ```python block of README, so the documented code is the
 # code that is built and run by ./dev demo.
 set -euo pipefail
 readme=$1
@@ -13,7 +13,7 @@ shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 awk -v dir="$tmp" '
-	/^```c$/ {
+	/^```(c|python)$/ {
 		out = dir "/block" ++n
 		printf "" > out
 		inside = 1
@@ -34,7 +34,7 @@ for file in "$@"; do
 	done
 	if [ "$found" -eq 0 ]; then
 		echo "FAIL: $(basename "$readme") does not show $file" \
-			"as it is; copy the file into its \`\`\`c block"
+			"as it is; copy the file into its \`\`\`c or \`\`\`python block"
 		fail=1
 	fi
 done

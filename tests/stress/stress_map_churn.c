@@ -53,21 +53,13 @@ struct shared {
 	uint64_t bad[MAX_PROCS];
 };
 
-/*
- * A pipe barrier the parent drives: each child writes one byte to `arrive`
- * and reads one from `go`; the parent reads all arrivals, may check the
- * map while everybody waits, then writes one byte per child.
- */
-struct barrier {
-	int arrive[2];
-	int go[2];
-};
-
 struct config {
 	const char *seg;
 	unsigned procs;
 	unsigned long iterations;
-	struct barrier start, settle;
+	/* Driven by the parent, which checks the map while everybody
+	 * waits at `settle`. */
+	struct zt_barrier start, settle;
 	struct shared *sh;
 };
 
@@ -103,41 +95,6 @@ static bool value_ok(const struct value *v, uint64_t key)
 static bool final_present(uint64_t k)
 {
 	return (k * 2654435761u) % 3 != 0;
-}
-
-static int child_barrier(struct barrier *b)
-{
-	char c = 'a';
-
-	if (write(b->arrive[1], &c, 1) != 1)
-		return -1;
-	return read(b->go[0], &c, 1) == 1 ? 0 : -1;
-}
-
-static int parent_collect(struct barrier *b, unsigned n)
-{
-	char buf[MAX_PROCS];
-	unsigned got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(b->arrive[0], buf, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (unsigned)r;
-	}
-	return 0;
-}
-
-static void parent_release(struct barrier *b, unsigned n)
-{
-	char buf[MAX_PROCS];
-
-	memset(buf, 'g', sizeof(buf));
-	if (write(b->go[1], buf, n) != (ssize_t)n)
-		perror("barrier release");
 }
 
 #define BAD(...)                                                               \
@@ -266,20 +223,18 @@ static int child(void *varg)
 	zeroipc_map *map = NULL;
 	unsigned me = a->me;
 
-	close(cfg->start.arrive[0]);
-	close(cfg->start.go[1]);
-	close(cfg->settle.arrive[0]);
-	close(cfg->settle.go[1]);
+	zt_barrier_child(&cfg->start);
+	zt_barrier_child(&cfg->settle);
 	if (zeroipc_memory_open(&mem, cfg->seg, 0) != 0 ||
 	    zeroipc_map_open(&map, mem, "m", 8, sizeof(struct value)) != 0) {
 		fprintf(stderr, "proc %u: open: %s\n", me,
 			zeroipc_last_error());
 		return 2;
 	}
-	if (child_barrier(&cfg->start) != 0)
+	if (zt_barrier_wait(&cfg->start) != 0)
 		return 3;
 	churn(cfg, map, me);
-	if (child_barrier(&cfg->settle) != 0)
+	if (zt_barrier_wait(&cfg->settle) != 0)
 		return 4;
 	settle(cfg, map, me);
 	zeroipc_map_close(map);
@@ -307,8 +262,8 @@ int main(int argc, char **argv)
 		cfg.procs = MAX_PROCS;
 	cfg.seg = zt_name(seg, sizeof(seg), "map-churn");
 	cfg.sh = zt_shared_alloc(sizeof(*cfg.sh));
-	if (pipe(cfg.start.arrive) || pipe(cfg.start.go) ||
-	    pipe(cfg.settle.arrive) || pipe(cfg.settle.go)) {
+	if (zt_barrier_init(&cfg.start) != 0 ||
+	    zt_barrier_init(&cfg.settle) != 0) {
 		perror("pipe");
 		return 1;
 	}
@@ -330,16 +285,14 @@ int main(int argc, char **argv)
 		args[i].me = i;
 		pids[i] = zt_fork(child, &args[i]);
 	}
-	close(cfg.start.arrive[1]);
-	close(cfg.start.go[0]);
-	close(cfg.settle.arrive[1]);
-	close(cfg.settle.go[0]);
-	ZT_CHECK(parent_collect(&cfg.start, cfg.procs) == 0, "start");
-	parent_release(&cfg.start, cfg.procs);
+	zt_barrier_parent(&cfg.start);
+	zt_barrier_parent(&cfg.settle);
+	ZT_CHECK(zt_barrier_collect(&cfg.start, cfg.procs) == 0, "start");
+	zt_barrier_release(&cfg.start, cfg.procs);
 
 	/* Everybody has stopped churning: the counted keys must agree with
 	 * their tallies, exactly. */
-	ZT_CHECK(parent_collect(&cfg.settle, cfg.procs) == 0, "settle");
+	ZT_CHECK(zt_barrier_collect(&cfg.settle, cfg.procs) == 0, "settle");
 	for (k = 0; k < COUNTED; k++) {
 		int64_t t = cfg.sh->tally[k];
 
@@ -357,7 +310,7 @@ int main(int argc, char **argv)
 	}
 	ZT_CHECK(zeroipc_map_validate(mem, "m") == 0, "mid validate: %s",
 		 zeroipc_last_error());
-	parent_release(&cfg.settle, cfg.procs);
+	zt_barrier_release(&cfg.settle, cfg.procs);
 
 	for (unsigned i = 0; i < cfg.procs; i++) {
 		rc = zt_wait(pids[i]);

@@ -160,9 +160,7 @@ static int child(void *varg)
 	if (zeroipc_memory_open(&mem, a->seg, 0) != 0 ||
 	    t_open(&t, mem, false) != 0)
 		return 100;
-	setenv("ZEROIPC_CRASH_AT", a->c->point, 1);
-	if (a->c->stop)
-		setenv("ZEROIPC_CRASH_ACTION", "stop", 1);
+	zt_crash_at(a->c->point, a->c->stop);
 	switch (a->c->op) {
 	case OP_INSERT:
 		rc = t_insert(&t, k, v);
@@ -343,10 +341,7 @@ int main(void)
 {
 	int failed = 0;
 
-#ifndef ZEROIPC_TEST_CRASH_POINTS
-	printf("built without crash points: skipped\n");
-	return ZT_SKIP;
-#endif
+	ZT_REQUIRE_CRASH_POINTS();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		failed |= run_case(&cases[i]);
 	return failed;

@@ -63,61 +63,12 @@ struct shared {
 	uint64_t wins[MAX_PROCS];     /* keys won, over all rounds */
 };
 
-/*
- * Reusable pipe barrier driven by the parent: each child writes a byte to
- * `arrive` and reads one from the go pipe of the current phase; the parent
- * reads all arrivals (and checks the table while everybody waits), then
- * writes one byte per child.  Phases alternate between two go pipes: a fast
- * child that reaches the next phase must not eat a byte still meant for a
- * slow child in this one.  Each process counts phases in its own copy.
- */
-struct barrier {
-	int arrive[2];
-	int go[2][2];
-	unsigned phase;
-};
-
 struct config {
 	const char *seg;
 	unsigned procs, keys, rounds;
-	struct barrier bar;
+	struct zt_barrier bar; /* reused for every phase */
 	struct shared *sh;
 };
-
-static int child_barrier(struct barrier *b)
-{
-	char c = 'a';
-
-	if (write(b->arrive[1], &c, 1) != 1)
-		return -1;
-	return read(b->go[b->phase++ % 2][0], &c, 1) == 1 ? 0 : -1;
-}
-
-static int parent_collect(struct barrier *b, unsigned n)
-{
-	char buf[MAX_PROCS];
-	unsigned got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(b->arrive[0], buf, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (unsigned)r;
-	}
-	return 0;
-}
-
-static void parent_release(struct barrier *b, unsigned n)
-{
-	char buf[MAX_PROCS];
-
-	memset(buf, 'g', sizeof(buf));
-	if (write(b->go[b->phase++ % 2][1], buf, n) != (ssize_t)n)
-		perror("barrier release");
-}
 
 /*
  * Key of position i for process me: every process starts on the same
@@ -162,9 +113,7 @@ static int child(void *varg)
 	uint64_t k, v;
 	int rc;
 
-	close(cfg->bar.arrive[0]);
-	close(cfg->bar.go[0][1]);
-	close(cfg->bar.go[1][1]);
+	zt_barrier_child(&cfg->bar);
 	if (zeroipc_memory_open(&mem, cfg->seg, 0) != 0 ||
 	    T_OPEN(&t, mem) != 0) {
 		fprintf(stderr, "proc %u: open: %s\n", me,
@@ -172,7 +121,7 @@ static int child(void *varg)
 		return 2;
 	}
 	for (unsigned r = 0; r < cfg->rounds; r++) {
-		if (child_barrier(&cfg->bar) != 0)
+		if (zt_barrier_wait(&cfg->bar) != 0)
 			return 3;
 		for (unsigned i = 0; i < cfg->keys; i++) {
 			k = key_at(cfg, me, i);
@@ -190,7 +139,7 @@ static int child(void *varg)
 				sh->bad[me]++;
 			}
 		}
-		if (child_barrier(&cfg->bar) != 0)
+		if (zt_barrier_wait(&cfg->bar) != 0)
 			return 4;
 		for (unsigned i = 0; i < cfg->keys; i++) {
 			k = key_at(cfg, me, cfg->keys - 1 - i);
@@ -206,7 +155,7 @@ static int child(void *varg)
 			}
 		}
 	}
-	if (child_barrier(&cfg->bar) != 0)
+	if (zt_barrier_wait(&cfg->bar) != 0)
 		return 5;
 	T_CLOSE(t);
 	zeroipc_memory_close(mem);
@@ -291,8 +240,7 @@ int main(int argc, char **argv)
 		cfg.keys = 8;
 	cfg.seg = zt_name(seg, sizeof(seg), FAMILY "-same-keys");
 	cfg.sh = zt_shared_alloc(sizeof(*cfg.sh));
-	if (pipe(cfg.bar.arrive) || pipe(cfg.bar.go[0]) ||
-	    pipe(cfg.bar.go[1])) {
+	if (zt_barrier_init(&cfg.bar) != 0) {
 		perror("pipe");
 		return 1;
 	}
@@ -309,23 +257,21 @@ int main(int argc, char **argv)
 		args[i].me = i;
 		pids[i] = zt_fork(child, &args[i]);
 	}
-	close(cfg.bar.arrive[1]);
-	close(cfg.bar.go[0][0]);
-	close(cfg.bar.go[1][0]);
+	zt_barrier_parent(&cfg.bar);
 	for (unsigned r = 0; r < cfg.rounds; r++) {
-		if (parent_collect(&cfg.bar, cfg.procs) != 0)
+		if (zt_barrier_collect(&cfg.bar, cfg.procs) != 0)
 			break;
 		if (r > 0)
 			check_erased(&cfg, mem, t, r - 1);
-		parent_release(&cfg.bar, cfg.procs);
-		if (parent_collect(&cfg.bar, cfg.procs) != 0)
+		zt_barrier_release(&cfg.bar, cfg.procs);
+		if (zt_barrier_collect(&cfg.bar, cfg.procs) != 0)
 			break;
 		check_inserted(&cfg, mem, t, r);
-		parent_release(&cfg.bar, cfg.procs);
+		zt_barrier_release(&cfg.bar, cfg.procs);
 	}
-	if (parent_collect(&cfg.bar, cfg.procs) == 0)
+	if (zt_barrier_collect(&cfg.bar, cfg.procs) == 0)
 		check_erased(&cfg, mem, t, cfg.rounds - 1);
-	parent_release(&cfg.bar, cfg.procs);
+	zt_barrier_release(&cfg.bar, cfg.procs);
 	for (unsigned i = 0; i < cfg.procs; i++) {
 		rc = zt_wait(pids[i]);
 		ZT_CHECK(rc == 0, "child %u exited with %d", i, rc);

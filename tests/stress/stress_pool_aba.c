@@ -52,8 +52,7 @@ static int child(void *varg)
 	if (zeroipc_memory_open(&mem, a->seg, 0) != 0 ||
 	    zeroipc_pool_open(&pool, mem, "objs", 8) != 0)
 		return 100;
-	setenv("ZEROIPC_CRASH_AT", a->point, 1);
-	setenv("ZEROIPC_CRASH_ACTION", "stop", 1);
+	zt_crash_at(a->point, true);
 	if (a->free_index < 0) {
 		rc = zeroipc_pool_try_allocate(&idx, pool);
 		return rc == 0 ? (int)idx : 100 - rc;
@@ -159,10 +158,7 @@ int main(void)
 	char seg[128];
 	int failed;
 
-#ifndef ZEROIPC_TEST_CRASH_POINTS
-	printf("built without crash points: skipped\n");
-	return ZT_SKIP;
-#endif
+	ZT_REQUIRE_CRASH_POINTS();
 	zt_name(seg, sizeof(seg), "pool-aba");
 	if (zeroipc_memory_create(&mem, seg, 1 << 16, NULL) != 0 ||
 	    zeroipc_pool_create(&pool, mem, "objs", 8, 4) != 0) {

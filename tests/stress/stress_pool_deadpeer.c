@@ -68,13 +68,13 @@ static int child(void *varg)
 		return 100;
 	switch (a->c->action) {
 	case DIE_IN_ALLOCATE:
-		setenv("ZEROIPC_CRASH_AT", a->c->point, 1);
+		zt_crash_at(a->c->point, false);
 		(void)zeroipc_pool_try_allocate(&idx, pool);
 		return 101; /* not reached: the crash point kills us */
 	case DIE_IN_FREE:
 		if (zeroipc_pool_try_allocate(&idx, pool) != 0)
 			return 102;
-		setenv("ZEROIPC_CRASH_AT", a->c->point, 1);
+		zt_crash_at(a->c->point, false);
 		(void)zeroipc_pool_free(pool, idx);
 		return 103;
 	case DIE_HOLDING:
@@ -168,10 +168,7 @@ int main(void)
 {
 	int failed = 0;
 
-#ifndef ZEROIPC_TEST_CRASH_POINTS
-	printf("built without crash points: skipped\n");
-	return ZT_SKIP;
-#endif
+	ZT_REQUIRE_CRASH_POINTS();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		failed |= run_case(&cases[i]);
 	return failed;

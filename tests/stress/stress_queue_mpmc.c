@@ -49,14 +49,6 @@ struct cfg {
 	unsigned id;
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void failed(struct cfg *c, const char *what, int rc)
 {
 	fprintf(stderr, "worker %u: %s: %s (%s)\n", c->id, what,
@@ -99,12 +91,12 @@ static int producer(void *p)
 	if (open_queue(&mem, &q, c, ZEROIPC_QUEUE_SINGLE_PRODUCER) != 0 ||
 	    zt_gate_wait(&c->gate) != 0)
 		return 1;
-	limit = now_ns() + RUN_LIMIT_NS;
+	limit = zt_now_ns() + RUN_LIMIT_NS;
 	while (i < c->items) {
 		size_t want = 1, n = 0;
 		int rc;
 
-		if (now_ns() > limit) {
+		if (zt_now_ns() > limit) {
 			failed(c, "producer ran out of time", 0);
 			break;
 		}
@@ -153,12 +145,12 @@ static int consumer(void *p)
 	    open_queue(&mem, &q, c, ZEROIPC_QUEUE_SINGLE_CONSUMER) != 0 ||
 	    zt_gate_wait(&c->gate) != 0)
 		return 1;
-	limit = now_ns() + RUN_LIMIT_NS;
+	limit = zt_now_ns() + RUN_LIMIT_NS;
 	while (__atomic_load_n(&c->sh->popped, __ATOMIC_RELAXED) < total) {
 		size_t n = 0;
 		int rc;
 
-		if (now_ns() > limit) {
+		if (zt_now_ns() > limit) {
 			failed(c, "consumer ran out of time", 0);
 			break;
 		}
@@ -281,7 +273,7 @@ int main(int argc, char **argv)
 		c.id = i < c.producers ? i : i - c.producers;
 		pids[i] = zt_fork(i < c.producers ? producer : consumer, &c);
 	}
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	ZT_CHECK(zt_gate_release(&c.gate, workers) == 0, "gate");
 	for (i = 0; i < workers; i++) {
 		int rc = zt_wait(pids[i]);
@@ -316,7 +308,7 @@ int main(int argc, char **argv)
 	}
 	printf("%s: %u producers x %u items, %u consumers, capacity %u: "
 	       "%.2f s\n", argc > 1 ? argv[1] : "single", c.producers,
-	       c.items, c.consumers, c.capacity, (now_ns() - t0) / 1e9);
+	       c.items, c.consumers, c.capacity, (zt_now_ns() - t0) / 1e9);
 	zeroipc_queue_close(q);
 	zeroipc_memory_close(mem);
 	zeroipc_memory_unlink(c.seg);

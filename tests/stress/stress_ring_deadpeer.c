@@ -55,14 +55,6 @@ struct victim {
 	int ready[2];      /* the victim says where it is */
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Consumer that reads `CAP / 2` elements, reports, then waits to die. */
 static int doomed_consumer(void *p)
 {
@@ -110,9 +102,9 @@ static void case_consumer_killed(void)
 	CHECK(zt_wait(pid) == 128 + SIGKILL);
 
 	/* The survivor blocks on a ring that stays full, and returns. */
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	CHECK(zeroipc_ring_write(w, &x, DEAD_NS) == ZEROIPC_ETIMEOUT);
-	CHECK(now_ns() - t0 >= DEAD_NS);
+	CHECK(zt_now_ns() - t0 >= DEAD_NS);
 	CHECK(zeroipc_ring_try_write(w, &x) == ZEROIPC_EFULL);
 	CHECK(zeroipc_ring_validate(mem, "r") == 0);
 
@@ -149,7 +141,7 @@ static int doomed_producer(void *p)
 	    zeroipc_ring_open(&w, mem, "r", 8, ZEROIPC_RING_PRODUCER,
 			      NULL) != 0)
 		return 10;
-	setenv("ZEROIPC_CRASH_AT", v->point, 1);
+	zt_crash_at(v->point, false);
 	if (strcmp(v->point, "ring.write.before_publish") == 0) {
 		(void)zeroipc_ring_write(w, x, ALIVE_NS);
 	} else if (strcmp(v->point, "ring.write_n.before_publish") == 0) {
@@ -193,9 +185,9 @@ static void case_producer_crashes(const char *point, unsigned round)
 	pid = zt_fork(doomed_producer, v);
 	CHECK(zt_wait(pid) == 128 + SIGKILL);
 	/* Copied but never published: the consumer must not see it. */
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	CHECK(zeroipc_ring_read(&x, r, DEAD_NS) == ZEROIPC_ETIMEOUT);
-	CHECK(now_ns() - t0 >= DEAD_NS);
+	CHECK(zt_now_ns() - t0 >= DEAD_NS);
 	CHECK(zeroipc_ring_read_n(&k, &x, r, 1, 0) == ZEROIPC_EEMPTY);
 	CHECK(zeroipc_ring_validate(mem, "r") == 0);
 

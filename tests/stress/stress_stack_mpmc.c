@@ -44,14 +44,6 @@ struct cfg {
 	unsigned id;
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int open_stack(zeroipc_memory **mem, zeroipc_stack **s,
 		      const struct cfg *c)
 {
@@ -118,12 +110,12 @@ static int popper(void *arg)
 
 	if (open_stack(&mem, &s, c) != 0 || zt_gate_wait(&c->gate) != 0)
 		return 1;
-	limit = now_ns() + RUN_LIMIT_NS;
+	limit = zt_now_ns() + RUN_LIMIT_NS;
 	while (__atomic_load_n(&c->sh->popped, __ATOMIC_ACQUIRE) < total) {
 		uint64_t v;
 		int rc;
 
-		if (now_ns() > limit) {
+		if (zt_now_ns() > limit) {
 			fprintf(stderr, "popper %u: run limit reached with "
 				"%u of %u items popped\n", c->id,
 				__atomic_load_n(&c->sh->popped,

@@ -709,43 +709,40 @@ static void test_hostile_free_bytes_with_next_offset_past_end(void **state)
 
 /* ---- files of the wrong length ---- */
 
+/* Cut the sample's file to each length: every open is refused. */
+static void expect_cut_refused(const uint64_t *lengths, size_t n,
+			       const char *how, int status)
+{
+	for (size_t i = 0; i < n; i++) {
+		char what[64];
+
+		restore();
+		assert_int_equal(zt_shm_truncate(sample.name, lengths[i]), 0);
+		snprintf(what, sizeof(what), "file %s %llu bytes", how,
+			 (unsigned long long)lengths[i]);
+		expect_refused(what, status);
+	}
+	restore();
+}
+
 static void test_hostile_truncated_file(void **state)
 {
 	static const uint64_t lengths[] = {
 		SEG_SIZE / 2, SEG_SIZE - 1, 600, TABLE_END, 300, 33, 32};
 
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
-		char what[64];
-
-		restore();
-		assert_int_equal(zt_shm_truncate(sample.name, lengths[i]), 0);
-		snprintf(what, sizeof(what), "file cut to %llu bytes",
-			 (unsigned long long)lengths[i]);
-		/* memory_size (8192) is more than the file holds. */
-		expect_refused(what, ZEROIPC_ECORRUPT);
-	}
-	restore();
+	/* memory_size (8192) is more than the file holds. */
+	expect_cut_refused(lengths, sizeof(lengths) / sizeof(lengths[0]),
+			   "cut to", ZEROIPC_ECORRUPT);
 }
 
 static void test_hostile_file_shorter_than_header(void **state)
 {
 	static const uint64_t lengths[] = {31, 16, 4, 1, 0};
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
-		char what[64];
-
-		restore();
-		assert_int_equal(zt_shm_truncate(sample.name, lengths[i]), 0);
-		snprintf(what, sizeof(what), "file of %llu bytes",
-			 (unsigned long long)lengths[i]);
-		expect_refused(what, ZEROIPC_EBAD_FORMAT);
-	}
-	restore();
+	expect_cut_refused(lengths, sizeof(lengths) / sizeof(lengths[0]),
+			   "of", ZEROIPC_EBAD_FORMAT);
 }
 
 static void test_hostile_foreign_zero_length_file(void **state)

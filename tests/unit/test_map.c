@@ -16,94 +16,14 @@
 
 #include <cmocka.h>
 
+#include "zt_map_layout.h"
 #include "zt_zeroipc.h"
 
 #define SEG_SIZE ((uint64_t)1 << 20)
 
-/* SPECIFICATION.md "Map": header fields, slot states, ctl encoding. */
-#define M_SIZE 0
-#define M_CAPACITY 4
-#define M_KEY_SIZE 8
-#define M_VALUE_SIZE 12
-#define M_SLOT_SIZE 16
-#define M_RESERVED 20
-#define M_WAITERS 24
-#define M_SEQ 28
-#define M_SLOTS 32
-#define S_EMPTY 0
-#define S_BUSY 1
-#define S_INSERTING 2
-#define S_FULL 3
-#define S_LOCKED 4
-#define S_RETIRING 5
-#define S_TOMBSTONE 6
-#define CTL(gen, state) (((uint64_t)(gen) << 3) | (state))
-
-static uint64_t align8(uint64_t n)
-{
-	return (n + 7) & ~(uint64_t)7;
-}
-
 static uint64_t slot_size(uint64_t ks, uint64_t vs)
 {
-	return 8 + align8(ks) + align8(vs);
-}
-
-/* The hash and home slot, written from the specification's text. */
-static uint64_t fnv1a64(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n-- > 0) {
-		h ^= *b++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-static uint64_t home_slot(const void *key, size_t n, uint64_t capacity)
-{
-	uint64_t h = fnv1a64(key, n);
-
-	return (uint32_t)(h ^ (h >> 32)) & (capacity - 1);
-}
-
-static unsigned char *entry_base(zeroipc_memory *mem, const char *name,
-				 uint64_t *size_out)
-{
-	zeroipc_table_entry e;
-
-	assert_ok(zeroipc_table_find(&e, mem, name));
-	if (size_out != NULL)
-		*size_out = e.size;
-	return (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-}
-
-static uint32_t rd32(const unsigned char *b, uint64_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, b + off, 4);
-	return v;
-}
-
-static uint64_t rd64(const unsigned char *b, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, b + off, 8);
-	return v;
-}
-
-static void wr32(unsigned char *b, uint64_t off, uint32_t v)
-{
-	memcpy(b + off, &v, 4);
-}
-
-static void wr64(unsigned char *b, uint64_t off, uint64_t v)
-{
-	memcpy(b + off, &v, 8);
+	return 8 + zt_align8(ks) + zt_align8(vs);
 }
 
 /* Offset of slot i from the map's base. */
@@ -116,11 +36,11 @@ static uint64_t slot_off(uint64_t i, uint64_t ks, uint64_t vs)
 static void colliding_keys(uint64_t *keys, unsigned n, uint64_t cap,
 			   uint64_t *home_out)
 {
-	uint64_t want = home_slot(&(uint64_t){ 1 }, 8, cap);
+	uint64_t want = zt_home_slot(&(uint64_t){ 1 }, 8, cap);
 	unsigned got = 0;
 
 	for (uint64_t k = 1; got < n; k++)
-		if (home_slot(&k, 8, cap) == want)
+		if (zt_home_slot(&k, 8, cap) == want)
 			keys[got++] = k;
 	*home_out = want;
 }
@@ -244,53 +164,54 @@ static void test_map_layout_matches_specification(void **state)
 	unsigned char key[KS], value[VS], *base, *slot;
 	zeroipc_memory *mem;
 	zeroipc_map *map = NULL;
-	uint64_t entry_size, home;
+	zeroipc_table_entry entry;
+	uint64_t home;
 	char name[128];
 
 	(void)state;
 	mem = zt_create(name, sizeof(name), "map-layout", SEG_SIZE, 0);
 	assert_ok(zeroipc_map_create(&map, mem, "odd", KS, VS, CAP));
-	base = entry_base(mem, "odd", &entry_size);
+	base = zt_entry_base(mem, "odd", &entry);
 	assert_int_equal(slot_size(KS, VS), 8 + 16 + 24);
-	assert_int_equal(entry_size, 32 + CAP * slot_size(KS, VS));
-	assert_int_equal(rd32(base, M_SIZE), 0);
-	assert_int_equal(rd32(base, M_CAPACITY), CAP);
-	assert_int_equal(rd32(base, M_KEY_SIZE), KS);
-	assert_int_equal(rd32(base, M_VALUE_SIZE), VS);
-	assert_int_equal(rd32(base, M_SLOT_SIZE), slot_size(KS, VS));
-	assert_int_equal(rd32(base, M_RESERVED), 0);
-	assert_int_equal(rd32(base, M_WAITERS), 0);
-	assert_int_equal(rd32(base, M_SEQ), 0);
+	assert_int_equal(entry.size, 32 + CAP * slot_size(KS, VS));
+	assert_int_equal(zt_rd32(base, M_SIZE), 0);
+	assert_int_equal(zt_rd32(base, M_CAPACITY), CAP);
+	assert_int_equal(zt_rd32(base, M_KEY_SIZE), KS);
+	assert_int_equal(zt_rd32(base, M_VALUE_SIZE), VS);
+	assert_int_equal(zt_rd32(base, M_SLOT_SIZE), slot_size(KS, VS));
+	assert_int_equal(zt_rd32(base, M_RESERVED), 0);
+	assert_int_equal(zt_rd32(base, M_WAITERS), 0);
+	assert_int_equal(zt_rd32(base, M_SEQ), 0);
 	for (int i = 0; i < CAP; i++)
-		assert_int_equal(rd64(base, slot_off(i, KS, VS)), 0);
+		assert_int_equal(zt_rd64(base, slot_off(i, KS, VS)), 0);
 
 	memset(key, 0xA5, KS);
 	memset(value, 0x5A, VS);
 	assert_ok(zeroipc_map_insert(map, key, value));
-	home = home_slot(key, KS, CAP);
+	home = zt_home_slot(key, KS, CAP);
 	slot = base + slot_off(home, KS, VS);
 	/* EMPTY -> BUSY -> INSERTING -> FULL: generation 3. */
-	assert_int_equal(rd64(slot, 0), CTL(3, S_FULL));
+	assert_int_equal(zt_rd64(slot, 0), CTL(3, S_FULL));
 	assert_memory_equal(slot + 8, key, KS);
 	for (int i = KS; i < 16; i++)
 		assert_int_equal(slot[8 + i], 0); /* key padding */
 	assert_memory_equal(slot + 8 + 16, value, VS);
 	for (int i = VS; i < 24; i++)
 		assert_int_equal(slot[24 + i], 0); /* value padding */
-	assert_int_equal(rd32(base, M_SIZE), 1);
+	assert_int_equal(zt_rd32(base, M_SIZE), 1);
 
 	/* An update locks and unlocks: two more transitions. */
 	memset(value, 0x11, VS);
 	assert_ok(zeroipc_map_insert_or_update(map, key, value));
-	assert_int_equal(rd64(slot, 0), CTL(5, S_FULL));
+	assert_int_equal(zt_rd64(slot, 0), CTL(5, S_FULL));
 	assert_memory_equal(slot + 24, value, VS);
 	/* Erase: FULL -> RETIRING -> TOMBSTONE. */
 	assert_ok(zeroipc_map_erase(map, key));
-	assert_int_equal(rd64(slot, 0), CTL(7, S_TOMBSTONE));
-	assert_int_equal(rd32(base, M_SIZE), 0);
+	assert_int_equal(zt_rd64(slot, 0), CTL(7, S_TOMBSTONE));
+	assert_int_equal(zt_rd32(base, M_SIZE), 0);
 	/* The tombstone is reused by the next insert with that home. */
 	assert_ok(zeroipc_map_insert(map, key, value));
-	assert_int_equal(rd64(slot, 0), CTL(10, S_FULL));
+	assert_int_equal(zt_rd64(slot, 0), CTL(10, S_FULL));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
 }
@@ -304,35 +225,35 @@ static void test_map_hash_is_fnv1a_folded(void **state)
 
 	(void)state;
 	/* Published FNV-1a 64 test vectors: the hash itself is right. */
-	assert_int_equal(fnv1a64("", 0), 0xcbf29ce484222325ull);
-	assert_int_equal(fnv1a64("a", 1), 0xaf63dc4c8601ec8cull);
-	assert_int_equal(fnv1a64("foobar", 6), 0x85944171f73967e8ull);
+	assert_int_equal(zt_fnv1a64("", 0), 0xcbf29ce484222325ull);
+	assert_int_equal(zt_fnv1a64("a", 1), 0xaf63dc4c8601ec8cull);
+	assert_int_equal(zt_fnv1a64("foobar", 6), 0x85944171f73967e8ull);
 
 	/* The specification's worked example: 8-byte key 42. */
 	{
 		uint64_t k42 = 42;
 
-		assert_int_equal(fnv1a64(&k42, 8), 0xff3add6b3789daefull);
-		assert_int_equal(home_slot(&k42, 8, 1024), 900);
+		assert_int_equal(zt_fnv1a64(&k42, 8), 0xff3add6b3789daefull);
+		assert_int_equal(zt_home_slot(&k42, 8, 1024), 900);
 	}
 
 	/* And the library puts keys where the specification says: with a
 	 * large table few collide, so most land exactly on their home. */
 	mem = zt_create(name, sizeof(name), "map-hash", SEG_SIZE, 0);
 	assert_ok(zeroipc_map_create(&map, mem, "h", 4, 4, 1024));
-	base = entry_base(mem, "h", NULL);
+	base = zt_entry_base(mem, "h", NULL);
 	for (uint32_t k = 0; k < 32; k++) {
-		uint64_t home = home_slot(&k, 4, 1024), i;
+		uint64_t home = zt_home_slot(&k, 4, 1024), i;
 		uint32_t v = k * 3, stored;
 
 		assert_ok(zeroipc_map_insert(map, &k, &v));
 		/* Linear probing from home to the first slot with our key. */
 		for (i = home;; i = (i + 1) & 1023) {
 			memcpy(&stored, base + slot_off(i, 4, 4) + 8, 4);
-			if ((rd64(base, slot_off(i, 4, 4)) & 7) == S_FULL &&
+			if ((zt_rd64(base, slot_off(i, 4, 4)) & 7) == S_FULL &&
 			    stored == k)
 				break;
-			assert_int_not_equal(rd64(base, slot_off(i, 4, 4)) &
+			assert_int_not_equal(zt_rd64(base, slot_off(i, 4, 4)) &
 						     7,
 					     S_EMPTY);
 		}
@@ -344,9 +265,10 @@ static void test_map_hash_is_fnv1a_folded(void **state)
 
 		assert_ok(zeroipc_map_create(&big, mem, "h8", 8, 8, 1024));
 		assert_ok(zeroipc_map_insert(big, &k42, &v));
-		b = entry_base(mem, "h8", NULL);
-		assert_int_equal(rd64(b, slot_off(900, 8, 8)), CTL(3, S_FULL));
-		assert_int_equal(rd64(b, slot_off(900, 8, 8) + 8), 42);
+		b = zt_entry_base(mem, "h8", NULL);
+		assert_int_equal(zt_rd64(b, slot_off(900, 8, 8)),
+				 CTL(3, S_FULL));
+		assert_int_equal(zt_rd64(b, slot_off(900, 8, 8) + 8), 42);
 		zeroipc_map_close(big);
 	}
 	/* Keys differing only in a high bit of a byte get different homes
@@ -354,9 +276,10 @@ static void test_map_hash_is_fnv1a_folded(void **state)
 	{
 		uint32_t a = 0x00, b = 0x80;
 
-		assert_int_equal(fnv1a64(&a, 4) & 127, fnv1a64(&b, 4) & 127);
-		assert_int_not_equal(home_slot(&a, 4, 128),
-				     home_slot(&b, 4, 128));
+		assert_int_equal(zt_fnv1a64(&a, 4) & 127,
+				 zt_fnv1a64(&b, 4) & 127);
+		assert_int_not_equal(zt_home_slot(&a, 4, 128),
+				     zt_home_slot(&b, 4, 128));
 	}
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
@@ -481,13 +404,15 @@ static void test_map_insert_scans_past_tombstones(void **state)
 	colliding_keys(keys, 3, CAP, &home);
 	mem = zt_create(name, sizeof(name), "map-twophase", SEG_SIZE, 0);
 	assert_ok(zeroipc_map_create(&map, mem, "m", 8, 8, CAP));
-	base = entry_base(mem, "m", NULL);
+	base = zt_entry_base(mem, "m", NULL);
 	for (int i = 0; i < 3; i++) {
 		v = 10 + (uint64_t)i;
 		assert_ok(zeroipc_map_insert(map, &keys[i], &v));
-		assert_int_equal(rd64(base, slot_off((home + (uint64_t)i) & 15,
-						     8, 8)) & 7,
-				 S_FULL);
+		assert_int_equal(
+			zt_rd64(base,
+				slot_off((home + (uint64_t)i) & 15, 8, 8)) &
+				7,
+			S_FULL);
 	}
 	/* Tombstones at home and home + 1; keys[2] sits behind them. */
 	assert_ok(zeroipc_map_erase(map, &keys[0]));
@@ -496,7 +421,7 @@ static void test_map_insert_scans_past_tombstones(void **state)
 	assert_fails_with(zeroipc_map_insert(map, &keys[2], &v),
 			  ZEROIPC_EEXISTS);
 	assert_ok(zeroipc_map_insert_or_update(map, &keys[2], &v));
-	assert_int_equal(rd64(base, slot_off(home, 8, 8)) & 7, S_TOMBSTONE);
+	assert_int_equal(zt_rd64(base, slot_off(home, 8, 8)) & 7, S_TOMBSTONE);
 	assert_int_equal(zeroipc_map_size(map), 1);
 	while (zeroipc_map_next(&k, &got, map, &cursor) == 0) {
 		assert_int_equal(k, keys[2]);
@@ -507,7 +432,7 @@ static void test_map_insert_scans_past_tombstones(void **state)
 	/* A new key with that home reuses the first tombstone. */
 	v = 7;
 	assert_ok(zeroipc_map_insert(map, &keys[1], &v));
-	assert_int_equal(rd64(base, slot_off(home, 8, 8)) & 7, S_FULL);
+	assert_int_equal(zt_rd64(base, slot_off(home, 8, 8)) & 7, S_FULL);
 	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);
@@ -714,17 +639,17 @@ static void test_map_finishes_an_orphaned_insert(void **state)
 	colliding_keys(keys, 1, CAP, &home);
 	mem = zt_create(name, sizeof(name), "map-orphan", SEG_SIZE, 0);
 	assert_ok(zeroipc_map_create(&map, mem, "m", 8, 8, CAP));
-	base = entry_base(mem, "m", NULL);
+	base = zt_entry_base(mem, "m", NULL);
 	slot = base + slot_off(home, 8, 8);
 	/* What the dead inserter wrote: key, value, count, INSERTING. */
-	wr64(slot, 8, keys[0]);
-	wr64(slot, 16, v);
-	wr32(base, M_SIZE, 1);
-	wr64(slot, 0, CTL(2, S_INSERTING));
+	zt_wr64(slot, 8, keys[0]);
+	zt_wr64(slot, 16, v);
+	zt_wr32(base, M_SIZE, 1);
+	zt_wr64(slot, 0, CTL(2, S_INSERTING));
 	assert_ok(zeroipc_map_validate(mem, "m"));
 	/* Not present until decided; contains decides it. */
 	assert_int_equal(zeroipc_map_contains(map, &keys[0]), 1);
-	assert_int_equal(rd64(slot, 0), CTL(3, S_FULL));
+	assert_int_equal(zt_rd64(slot, 0), CTL(3, S_FULL));
 	assert_ok(zeroipc_map_find(&got, map, &keys[0]));
 	assert_int_equal(got, 77);
 	assert_int_equal(zeroipc_map_size(map), 1);
@@ -752,22 +677,22 @@ static void test_map_orphaned_twins_resolve_to_one(void **state)
 	colliding_keys(keys, 1, CAP, &home);
 	mem = zt_create(name, sizeof(name), "map-twins", SEG_SIZE, 0);
 	assert_ok(zeroipc_map_create(&map, mem, "m", 8, 8, CAP));
-	base = entry_base(mem, "m", NULL);
+	base = zt_entry_base(mem, "m", NULL);
 	first = base + slot_off(home, 8, 8);
 	second = base + slot_off((home + 1) & (CAP - 1), 8, 8);
-	wr64(first, 8, keys[0]);
-	wr64(first, 16, 1);
-	wr64(second, 8, keys[0]);
-	wr64(second, 16, 2);
-	wr32(base, M_SIZE, 2);
-	wr64(first, 0, CTL(2, S_INSERTING));
-	wr64(second, 0, CTL(2, S_INSERTING));
+	zt_wr64(first, 8, keys[0]);
+	zt_wr64(first, 16, 1);
+	zt_wr64(second, 8, keys[0]);
+	zt_wr64(second, 16, 2);
+	zt_wr32(base, M_SIZE, 2);
+	zt_wr64(first, 0, CTL(2, S_INSERTING));
+	zt_wr64(second, 0, CTL(2, S_INSERTING));
 
 	assert_ok(zeroipc_map_find(&got, map, &keys[0]));
 	assert_int_equal(got, 1);
-	assert_int_equal(rd64(first, 0), CTL(3, S_FULL));
+	assert_int_equal(zt_rd64(first, 0), CTL(3, S_FULL));
 	/* The later twin was made to yield; its dead owner never frees it. */
-	assert_int_equal(rd64(second, 0) & 7, S_RETIRING);
+	assert_int_equal(zt_rd64(second, 0) & 7, S_RETIRING);
 	assert_ok(zeroipc_map_validate(mem, "m"));
 	while (zeroipc_map_next(&k, &v, map, &cursor) == 0) {
 		assert_int_equal(k, keys[0]);
@@ -795,8 +720,8 @@ static void test_map_skips_a_dead_claim(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "map-busy", SEG_SIZE, 0);
 	assert_ok(zeroipc_map_create(&map, mem, "m", 8, 8, CAP));
-	base = entry_base(mem, "m", NULL);
-	wr64(base, slot_off(2, 8, 8), CTL(1, S_BUSY));
+	base = zt_entry_base(mem, "m", NULL);
+	zt_wr64(base, slot_off(2, 8, 8), CTL(1, S_BUSY));
 	for (k = 0; k < CAP - 1; k++)
 		assert_ok(zeroipc_map_insert(map, &k, &v));
 	assert_fails_with(zeroipc_map_insert(map, &k, &v), ZEROIPC_EFULL);
@@ -826,10 +751,10 @@ static void test_map_locked_value_times_out(void **state)
 	assert_ok(zeroipc_map_create(&map, mem, "m", 8, 8, CAP));
 	assert_ok(zeroipc_map_set_timeout(map, 20 * 1000000LL));
 	assert_ok(zeroipc_map_insert(map, &keys[0], &v));
-	base = entry_base(mem, "m", NULL);
+	base = zt_entry_base(mem, "m", NULL);
 	slot = base + slot_off(home, 8, 8);
-	assert_int_equal(rd64(slot, 0), CTL(3, S_FULL));
-	wr64(slot, 0, CTL(4, S_LOCKED));
+	assert_int_equal(zt_rd64(slot, 0), CTL(3, S_FULL));
+	zt_wr64(slot, 0, CTL(4, S_LOCKED));
 
 	assert_int_equal(zeroipc_map_contains(map, &keys[0]), 1);
 	assert_fails_with(zeroipc_map_find(&got, map, &keys[0]),
@@ -857,7 +782,7 @@ static void test_map_locked_value_times_out(void **state)
 	assert_ok(zeroipc_map_erase(map, &k));
 	assert_ok(zeroipc_map_validate(mem, "m"));
 	/* Unlocked again (the writer finished after all): all works. */
-	wr64(slot, 0, CTL(5, S_FULL));
+	zt_wr64(slot, 0, CTL(5, S_FULL));
 	assert_ok(zeroipc_map_find(&got, map, &keys[0]));
 	assert_int_equal(got, 5);
 	assert_ok(zeroipc_map_erase(map, &keys[0]));
@@ -881,7 +806,20 @@ static unsigned char *hostile_setup(zeroipc_memory **mem, char *name,
 		assert_ok(zeroipc_map_insert(map, &k, &v));
 	}
 	zeroipc_map_close(map);
-	return entry_base(*mem, "m", NULL);
+	return zt_entry_base(*mem, "m", NULL);
+}
+
+/* The opener of the hostile-header cases: 8-byte keys and values. */
+static int open_hostile(zeroipc_memory *mem, const char *mname)
+{
+	zeroipc_map *map = (void *)1;
+	int rc = zeroipc_map_open(&map, mem, mname, 8, 8);
+
+	if (rc == 0)
+		zeroipc_map_close(map);
+	else
+		assert_null(map);
+	return rc;
 }
 
 static void test_map_hostile_headers_are_rejected(void **state)
@@ -907,26 +845,23 @@ static void test_map_hostile_headers_are_rejected(void **state)
 	};
 	zeroipc_memory *mem;
 	zeroipc_map *map;
+	struct zt_hostile h;
 	unsigned char *base;
 	char name[128];
-	uint32_t saved;
 
 	(void)state;
 	base = hostile_setup(&mem, name, sizeof(name), "map-hostile");
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		saved = rd32(base, cases[i].off);
-		wr32(base, cases[i].off, cases[i].value);
-		map = (void *)1;
-		assert_fails_with(zeroipc_map_open(&map, mem, "m", 8, 8),
-				  cases[i].status);
-		assert_null(map);
+	h = (struct zt_hostile){ .mem = mem, .name = "m", .base = base,
+				 .open = open_hostile,
+				 .validate = zeroipc_map_validate };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		/* Validation states no sizes: a header the opener finds
 		 * corrupt is corrupt for it too. */
-		if (cases[i].status == ZEROIPC_ECORRUPT)
-			assert_fails_with(zeroipc_map_validate(mem, "m"),
-					  ZEROIPC_ECORRUPT);
-		wr32(base, cases[i].off, saved);
-	}
+		zt_expect_hostile(&h, cases[i].off, 4, cases[i].value,
+				  cases[i].status,
+				  cases[i].status == ZEROIPC_ECORRUPT
+					  ? ZEROIPC_ECORRUPT
+					  : 0);
 	/* Restored, it opens. */
 	assert_ok(zeroipc_map_open(&map, mem, "m", 8, 8));
 	assert_ok(zeroipc_map_validate(mem, "m"));
@@ -939,7 +874,6 @@ static void test_map_entry_size_mismatch_is_corrupt(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_map *map = (void *)1;
-	uint64_t size;
 	unsigned char *base;
 	char name[128];
 
@@ -947,11 +881,11 @@ static void test_map_entry_size_mismatch_is_corrupt(void **state)
 	mem = zt_create(name, sizeof(name), "map-entry", SEG_SIZE, 0);
 	/* A raw entry of the wrong size with a plausible header. */
 	assert_ok(zeroipc_table_add(NULL, mem, "m", 32 + 16 * 24 - 8));
-	base = entry_base(mem, "m", &size);
-	wr32(base, M_CAPACITY, 16);
-	wr32(base, M_KEY_SIZE, 8);
-	wr32(base, M_VALUE_SIZE, 8);
-	wr32(base, M_SLOT_SIZE, 24);
+	base = zt_entry_base(mem, "m", NULL);
+	zt_wr32(base, M_CAPACITY, 16);
+	zt_wr32(base, M_KEY_SIZE, 8);
+	zt_wr32(base, M_VALUE_SIZE, 8);
+	zt_wr32(base, M_SLOT_SIZE, 24);
 	assert_fails_with(zeroipc_map_open(&map, mem, "m", 8, 8),
 			  ZEROIPC_ECORRUPT);
 	assert_null(map);
@@ -974,9 +908,9 @@ static void test_map_scribbles_after_open_stay_in_bounds(void **state)
 	(void)state;
 	base = hostile_setup(&mem, name, sizeof(name), "map-scribble");
 	assert_ok(zeroipc_map_open(&map, mem, "m", 8, 8));
-	wr32(base, M_CAPACITY, 0x80000000u);
-	wr32(base, M_SLOT_SIZE, 0xFFFFFFF8u);
-	wr32(base, M_SIZE, 0xFFFFFFF0u);
+	zt_wr32(base, M_CAPACITY, 0x80000000u);
+	zt_wr32(base, M_SLOT_SIZE, 0xFFFFFFF8u);
+	zt_wr32(base, M_SIZE, 0xFFFFFFF0u);
 	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	assert_int_equal(zeroipc_map_size(map), 16); /* clamped */
 	for (k = 0; k < 40; k++) {
@@ -987,15 +921,15 @@ static void test_map_scribbles_after_open_stay_in_bounds(void **state)
 	}
 	while (zeroipc_map_next(&k, &v, map, &cursor) == 0)
 		assert_true(cursor <= 16);
-	wr32(base, M_CAPACITY, 16);
-	wr32(base, M_SLOT_SIZE, 24);
-	wr32(base, M_SIZE, 16);
+	zt_wr32(base, M_CAPACITY, 16);
+	zt_wr32(base, M_SLOT_SIZE, 24);
+	zt_wr32(base, M_SIZE, 16);
 	assert_ok(zeroipc_map_validate(mem, "m"));
 
 	/* Slot states that do not exist: skipped by operations, reported by
 	 * validate. */
 	for (int i = 0; i < 16; i++)
-		wr64(base, slot_off(i, 8, 8), CTL(9, 7));
+		zt_wr64(base, slot_off(i, 8, 8), CTL(9, 7));
 	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
 	k = 1;
 	assert_int_equal(zeroipc_map_contains(map, &k), 0);
@@ -1021,7 +955,7 @@ static void test_map_validate_finds_duplicates_and_lost_keys(void **state)
 	colliding_keys(keys, 2, CAP, &home);
 	mem = zt_create(name, sizeof(name), "map-validate", SEG_SIZE, 0);
 	assert_ok(zeroipc_map_create(&map, mem, "m", 8, 8, CAP));
-	base = entry_base(mem, "m", NULL);
+	base = zt_entry_base(mem, "m", NULL);
 	assert_ok(zeroipc_map_insert(map, &keys[0], &v));
 	assert_ok(zeroipc_map_insert(map, &keys[1], &v));
 	a = base + slot_off(home, 8, 8);
@@ -1029,20 +963,20 @@ static void test_map_validate_finds_duplicates_and_lost_keys(void **state)
 	assert_ok(zeroipc_map_validate(mem, "m"));
 
 	/* The same key twice. */
-	wr64(b, 8, keys[0]);
+	zt_wr64(b, 8, keys[0]);
 	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
-	wr64(b, 8, keys[1]);
+	zt_wr64(b, 8, keys[1]);
 	/* A key cut off from its home by an EMPTY slot. */
-	wr64(a, 0, CTL(0, S_EMPTY));
-	wr32(base, M_SIZE, 1);
+	zt_wr64(a, 0, CTL(0, S_EMPTY));
+	zt_wr32(base, M_SIZE, 1);
 	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
-	wr64(a, 0, CTL(3, S_FULL));
+	zt_wr64(a, 0, CTL(3, S_FULL));
 	/* Counts: size below the entries present, above the slots used. */
-	wr32(base, M_SIZE, 1);
+	zt_wr32(base, M_SIZE, 1);
 	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
-	wr32(base, M_SIZE, 3);
+	zt_wr32(base, M_SIZE, 3);
 	assert_fails_with(zeroipc_map_validate(mem, "m"), ZEROIPC_ECORRUPT);
-	wr32(base, M_SIZE, 2);
+	zt_wr32(base, M_SIZE, 2);
 	assert_ok(zeroipc_map_validate(mem, "m"));
 	zeroipc_map_close(map);
 	zt_destroy(mem, name);

@@ -38,41 +38,6 @@ static uint64_t pool_entry_size(uint64_t capacity, uint64_t elem_size)
 	return 32 + 2 * links_bytes(capacity) + capacity * elem_size;
 }
 
-/* Base of pool `name` in this mapping. */
-static unsigned char *pool_base(zeroipc_memory *mem, const char *name)
-{
-	zeroipc_table_entry e;
-
-	assert_ok(zeroipc_table_find(&e, mem, name));
-	return (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-}
-
-static uint32_t rd32(const unsigned char *base, uint64_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, base + off, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const unsigned char *base, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, base + off, sizeof(v));
-	return v;
-}
-
-static void wr32(unsigned char *base, uint64_t off, uint32_t v)
-{
-	memcpy(base + off, &v, sizeof(v));
-}
-
-static void wr64(unsigned char *base, uint64_t off, uint64_t v)
-{
-	memcpy(base + off, &v, sizeof(v));
-}
-
 static uint64_t state_off(uint64_t capacity)
 {
 	return 32 + links_bytes(capacity);
@@ -147,32 +112,32 @@ static void test_pool_layout_matches_specification(void **state)
 	mem = zt_create(name, sizeof(name), "pool-layout", SEG_SIZE, 0);
 	/* Odd sizes: capacity 3 pads the link arrays, 12-byte objects. */
 	assert_ok(zeroipc_pool_create(&pool, mem, "odd", 12, 3));
-	base = pool_base(mem, "odd");
+	base = zt_entry_base(mem, "odd", NULL);
 	assert_int_equal(pool_entry_size(3, 12), 32 + 16 + 16 + 36);
-	assert_int_equal(rd32(base, P_CAPACITY), 3);
-	assert_int_equal(rd32(base, P_ELEM_SIZE), 12);
-	assert_int_equal(rd64(base, P_HEAD), 0); /* tag 0, index 0 */
-	assert_int_equal(rd32(base, P_IN_USE), 0);
-	assert_int_equal(rd32(base, 20), 0);
-	assert_int_equal(rd32(base, P_WAITERS), 0);
-	assert_int_equal(rd32(base, P_SEQ), 0);
-	assert_int_equal(rd32(base, P_NEXT + 0), 1);
-	assert_int_equal(rd32(base, P_NEXT + 4), 2);
-	assert_int_equal(rd32(base, P_NEXT + 8), P_NIL);
+	assert_int_equal(zt_rd32(base, P_CAPACITY), 3);
+	assert_int_equal(zt_rd32(base, P_ELEM_SIZE), 12);
+	assert_int_equal(zt_rd64(base, P_HEAD), 0); /* tag 0, index 0 */
+	assert_int_equal(zt_rd32(base, P_IN_USE), 0);
+	assert_int_equal(zt_rd32(base, 20), 0);
+	assert_int_equal(zt_rd32(base, P_WAITERS), 0);
+	assert_int_equal(zt_rd32(base, P_SEQ), 0);
+	assert_int_equal(zt_rd32(base, P_NEXT + 0), 1);
+	assert_int_equal(zt_rd32(base, P_NEXT + 4), 2);
+	assert_int_equal(zt_rd32(base, P_NEXT + 8), P_NIL);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(rd32(base, state_off(3) + 4 * i), 0);
+		assert_int_equal(zt_rd32(base, state_off(3) + 4 * i), 0);
 
 	for (uint64_t want = 0; want < 3; want++) {
 		assert_ok(zeroipc_pool_try_allocate(&idx, pool));
 		assert_int_equal(idx, want);
-		assert_int_equal(rd32(base, state_off(3) + 4 * idx), 1);
+		assert_int_equal(zt_rd32(base, state_off(3) + 4 * idx), 1);
 		assert_ok(zeroipc_pool_ptr(&p, pool, idx));
 		assert_ptr_equal(p, base + data_off(3) + 12 * idx);
 	}
-	assert_int_equal(rd32(base, P_IN_USE), 3);
-	assert_int_equal((uint32_t)rd64(base, P_HEAD), P_NIL);
+	assert_int_equal(zt_rd32(base, P_IN_USE), 3);
+	assert_int_equal((uint32_t)zt_rd64(base, P_HEAD), P_NIL);
 	/* Three pops, three tag increments. */
-	assert_int_equal(rd64(base, P_HEAD) >> 32, 3);
+	assert_int_equal(zt_rd64(base, P_HEAD) >> 32, 3);
 	zeroipc_pool_close(pool);
 	zt_destroy(mem, name);
 }
@@ -267,15 +232,15 @@ static void test_pool_bad_frees_are_reported(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "pool-badfree", SEG_SIZE, 0);
 	assert_ok(zeroipc_pool_create(&pool, mem, "p", 4, 4));
-	base = pool_base(mem, "p");
+	base = zt_entry_base(mem, "p", NULL);
 	/* Never allocated. */
 	assert_fails_with(zeroipc_pool_free(pool, 2), ZEROIPC_ENOT_ALLOCATED);
 	assert_ok(zeroipc_pool_try_allocate(&idx, pool));
 	assert_ok(zeroipc_pool_free(pool, idx));
-	head = rd64(base, P_HEAD);
+	head = zt_rd64(base, P_HEAD);
 	/* Double free: reported, and the list and count are untouched. */
 	assert_fails_with(zeroipc_pool_free(pool, idx), ZEROIPC_ENOT_ALLOCATED);
-	assert_int_equal(rd64(base, P_HEAD), head);
+	assert_int_equal(zt_rd64(base, P_HEAD), head);
 	assert_int_equal(zeroipc_pool_in_use(pool), 0);
 	/* Out of range, including values that would truncate to a valid
 	 * 32-bit index. */
@@ -397,6 +362,19 @@ static void test_pool_open_wrong_elem_size(void **state)
 	zt_destroy(mem, name);
 }
 
+/* The opener of the hostile-header cases: 8-byte objects. */
+static int open_hostile(zeroipc_memory *mem, const char *pname)
+{
+	zeroipc_pool *pool = (zeroipc_pool *)1;
+	int rc = zeroipc_pool_open(&pool, mem, pname, 8);
+
+	if (rc == 0)
+		zeroipc_pool_close(pool);
+	else
+		assert_null(pool);
+	return rc;
+}
+
 /* Open after applying one corruption to a fresh pool; expect `status`. */
 struct hostile_case {
 	const char *what;
@@ -435,31 +413,21 @@ static void test_pool_open_rejects_hostile_header(void **state)
 		const struct hostile_case *c = &cases[i];
 		zeroipc_memory *mem;
 		zeroipc_pool *pool = NULL;
-		unsigned char *base;
-		int rc;
+		struct zt_hostile h;
 
 		mem = zt_create(name, sizeof(name), "pool-hostile", SEG_SIZE,
 				0);
 		assert_ok(zeroipc_pool_create(&pool, mem, "p", ELEM, CAP));
 		zeroipc_pool_close(pool);
-		base = pool_base(mem, "p");
-		if (c->width == 4)
-			wr32(base, c->off, (uint32_t)c->value);
-		else
-			wr64(base, c->off, c->value);
-		pool = (zeroipc_pool *)1;
-		rc = zeroipc_pool_open(&pool, mem, "p", ELEM);
-		if (rc != c->status)
-			print_error("case '%s'\n", c->what);
-		assert_status(rc, c->status);
-		assert_null(pool);
-		assert_true(zeroipc_last_error()[0] != '\0');
+		h = (struct zt_hostile){ .mem = mem, .name = "p",
+					 .base = zt_entry_base(mem, "p", NULL),
+					 .open = open_hostile,
+					 .validate = zeroipc_pool_validate,
+					 .what = c->what };
 		/* Validation states no element size, so a header whose size
 		 * disagrees with its entry is corrupt, not another type. */
-		rc = zeroipc_pool_validate(mem, "p");
-		if (rc != ZEROIPC_ECORRUPT)
-			print_error("validate, case '%s'\n", c->what);
-		assert_fails_with(rc, ZEROIPC_ECORRUPT);
+		zt_expect_hostile(&h, c->off, (unsigned)c->width, c->value,
+				  c->status, ZEROIPC_ECORRUPT);
 		zt_destroy(mem, name);
 	}
 }
@@ -481,11 +449,11 @@ static void test_pool_open_rejects_wrong_entry_size(void **state)
 	assert_ok(zeroipc_table_add(NULL, mem, "long", size + 8));
 	for (int i = 0; i < 3; i++) {
 		static const char *const names[] = { "tiny", "short", "long" };
-		unsigned char *base = pool_base(mem, names[i]);
+		unsigned char *base = zt_entry_base(mem, names[i], NULL);
 
 		if (i > 0) {
-			wr32(base, P_CAPACITY, 4);
-			wr32(base, P_ELEM_SIZE, 8);
+			zt_wr32(base, P_CAPACITY, 4);
+			zt_wr32(base, P_ELEM_SIZE, 8);
 		}
 		assert_fails_with(zeroipc_pool_open(&pool, mem, names[i], 8),
 				  ZEROIPC_ECORRUPT);
@@ -508,11 +476,11 @@ static void test_pool_scribbled_header_after_open_stays_in_bounds(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "pool-scribble", SEG_SIZE, 0);
 	assert_ok(zeroipc_pool_create(&pool, mem, "p", 8, CAP));
-	base = pool_base(mem, "p");
+	base = zt_entry_base(mem, "p", NULL);
 	/* Another process claims the pool is huge and its objects large: the
 	 * handle keeps the values it validated. */
-	wr32(base, P_CAPACITY, 0x7FFFFFFF);
-	wr32(base, P_ELEM_SIZE, 4096);
+	zt_wr32(base, P_CAPACITY, 0x7FFFFFFF);
+	zt_wr32(base, P_ELEM_SIZE, 4096);
 	assert_int_equal(zeroipc_pool_capacity(pool), CAP);
 	assert_int_equal(zeroipc_pool_elem_size(pool), 8);
 	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
@@ -529,7 +497,7 @@ static void test_pool_scribbled_header_after_open_stays_in_bounds(void **state)
 	assert_int_equal(seen, (1u << CAP) - 1);
 	assert_fails_with(zeroipc_pool_try_allocate(&idx, pool), ZEROIPC_EFULL);
 	/* A huge in_use is clamped for callers. */
-	wr32(base, P_IN_USE, 0xFFFFFF00u);
+	zt_wr32(base, P_IN_USE, 0xFFFFFF00u);
 	assert_int_equal(zeroipc_pool_in_use(pool), CAP);
 	zeroipc_pool_close(pool);
 	zt_destroy(mem, name);
@@ -548,10 +516,10 @@ static void test_pool_corrupt_free_list_is_detected(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "pool-badlist", SEG_SIZE, 0);
 	assert_ok(zeroipc_pool_create(&pool, mem, "p", 8, CAP));
-	base = pool_base(mem, "p");
+	base = zt_entry_base(mem, "p", NULL);
 
 	/* A link out of range: reported when reached, never followed. */
-	wr32(base, P_NEXT + 4 * 1, 1000000);
+	zt_wr32(base, P_NEXT + 4 * 1, 1000000);
 	assert_ok(zeroipc_pool_try_allocate(&a, pool));
 	assert_int_equal(a, 0);
 	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
@@ -559,13 +527,13 @@ static void test_pool_corrupt_free_list_is_detected(void **state)
 			  ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_allocate(&x, pool, 1000000),
 			  ZEROIPC_ECORRUPT);
-	wr32(base, P_NEXT + 4 * 1, 2); /* repair */
+	zt_wr32(base, P_NEXT + 4 * 1, 2); /* repair */
 	assert_ok(zeroipc_pool_validate(mem, "p"));
 
 	/* A cycle 2 -> 3 -> 2: the pool hands out 1, 2, 3 once each and then
 	 * finds allocated object 2 on the list instead of handing it out a
 	 * second time. */
-	wr32(base, P_NEXT + 4 * 3, 2);
+	zt_wr32(base, P_NEXT + 4 * 3, 2);
 	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	assert_ok(zeroipc_pool_try_allocate(&b, pool));
 	assert_ok(zeroipc_pool_try_allocate(&c, pool));
@@ -578,14 +546,14 @@ static void test_pool_corrupt_free_list_is_detected(void **state)
 	assert_int_equal(zeroipc_pool_in_use(pool), 4);
 
 	/* A state word that is neither FREE nor ALLOCATED. */
-	wr32(base, state_off(CAP) + 4 * 1, 7);
+	zt_wr32(base, state_off(CAP) + 4 * 1, 7);
 	assert_fails_with(zeroipc_pool_free(pool, 1), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_ptr(&p, pool, 1), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 
 	/* A head scribbled out of range after open. */
-	wr32(base, state_off(CAP) + 4 * 1, 1);
-	wr64(base, P_HEAD, 99);
+	zt_wr32(base, state_off(CAP) + 4 * 1, 1);
+	zt_wr64(base, P_HEAD, 99);
 	assert_fails_with(zeroipc_pool_try_allocate(&x, pool),
 			  ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_free(pool, 0), ZEROIPC_ECORRUPT);
@@ -605,22 +573,22 @@ static void test_pool_validate_checks_counts(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "pool-validate", SEG_SIZE, 0);
 	assert_ok(zeroipc_pool_create(&pool, mem, "p", 8, CAP));
-	base = pool_base(mem, "p");
+	base = zt_entry_base(mem, "p", NULL);
 	assert_ok(zeroipc_pool_try_allocate(&idx, pool));
 	assert_ok(zeroipc_pool_validate(mem, "p"));
 	/* in_use below the ALLOCATED count. */
-	wr32(base, P_IN_USE, 0);
+	zt_wr32(base, P_IN_USE, 0);
 	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	/* One above, as a process that died between counting and marking
 	 * leaves it: consistent. */
-	wr32(base, P_IN_USE, 2);
+	zt_wr32(base, P_IN_USE, 2);
 	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	/* ... only if that object is off the list too: take object 1 off the
 	 * list by hand, as the dead process would have. */
-	wr64(base, P_HEAD, ((uint64_t)9 << 32) | 2);
+	zt_wr64(base, P_HEAD, ((uint64_t)9 << 32) | 2);
 	assert_ok(zeroipc_pool_validate(mem, "p"));
 	/* An allocated object on the free list. */
-	wr64(base, P_HEAD, ((uint64_t)10 << 32) | 0);
+	zt_wr64(base, P_HEAD, ((uint64_t)10 << 32) | 0);
 	assert_fails_with(zeroipc_pool_validate(mem, "p"), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_pool_validate(NULL, "p"), ZEROIPC_EINVAL);
 	assert_fails_with(zeroipc_pool_validate(mem, NULL), ZEROIPC_ENAME);

@@ -23,36 +23,7 @@
 #define SEG_SIZE ((uint64_t)1 << 18)
 #define SHORT_NS 20000000LL /* 20 ms */
 
-static uint64_t align8(uint64_t n)
-{
-	return (n + 7) & ~(uint64_t)7;
-}
-
-/* Where the queue's bytes are in this mapping. */
-struct raw {
-	unsigned char *base; /* structure base */
-	uint64_t offset;     /* from segment start */
-	uint64_t size;       /* entry size */
-	uint32_t capacity;
-	uint32_t elem_size;
-};
-
-static struct raw raw_of(zeroipc_memory *mem, const char *name,
-			 uint32_t capacity, uint32_t elem_size)
-{
-	zeroipc_table_entry e;
-	struct raw r;
-
-	assert_ok(zeroipc_table_find(&e, mem, name));
-	r.base = (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-	r.offset = e.offset;
-	r.size = e.size;
-	r.capacity = capacity;
-	r.elem_size = elem_size;
-	return r;
-}
-
-static volatile uint32_t *raw_u32(const struct raw *r, unsigned off)
+static volatile uint32_t *raw_u32(const struct zt_raw *r, unsigned off)
 {
 	return (volatile uint32_t *)(void *)(r->base + off);
 }
@@ -62,32 +33,16 @@ static volatile uint32_t *raw_u32(const struct raw *r, unsigned off)
 #define RAW_CAP(r) raw_u32((r), 8)
 #define RAW_ESIZE(r) raw_u32((r), 12)
 
-static volatile uint32_t *raw_seq(const struct raw *r, uint32_t slot)
-{
-	return (volatile uint32_t *)(void *)(r->base + 16 +
-					     align8((uint64_t)r->capacity *
-						    r->elem_size)) +
-	       slot;
-}
-
 /* Put every counter and sequence word as if `pos` items had passed. */
-static void raw_seed(const struct raw *r, uint32_t pos)
+static void raw_seed(const struct zt_raw *r, uint32_t pos)
 {
 	*RAW_HEAD(r) = pos;
 	*RAW_TAIL(r) = pos;
 	for (uint32_t i = 0; i < r->capacity; i++) {
 		uint32_t p = pos + i;
 
-		*raw_seq(r, p & (r->capacity - 1)) = p;
+		*zt_raw_slot_word(r, p & (r->capacity - 1)) = p;
 	}
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static zeroipc_queue_opts opts_with(uint32_t flags)
@@ -105,7 +60,7 @@ static void test_queue_create_open_and_layout(void **state)
 	zeroipc_memory *mem, *other = NULL;
 	zeroipc_queue *q = NULL, *again = NULL;
 	zeroipc_table_entry e, w;
-	struct raw r;
+	struct zt_raw r;
 	unsigned char v[3] = { 1, 2, 3 }, got[3];
 	char name[128];
 
@@ -121,7 +76,7 @@ static void test_queue_create_open_and_layout(void **state)
 	assert_int_equal(zeroipc_queue_empty(q), 1);
 	assert_int_equal(zeroipc_queue_full(q), 0);
 
-	r = raw_of(mem, "odd", 8, 3);
+	r = zt_raw_of(mem, "odd", 8, 3);
 	assert_int_equal(r.size, 16 + 24 + 4 * 8);
 	assert_int_equal(r.offset % 8, 0);
 	assert_int_equal(*RAW_HEAD(&r), 0);
@@ -129,7 +84,7 @@ static void test_queue_create_open_and_layout(void **state)
 	assert_int_equal(*RAW_CAP(&r), 8);
 	assert_int_equal(*RAW_ESIZE(&r), 3);
 	for (uint32_t i = 0; i < 8; i++)
-		assert_int_equal(*raw_seq(&r, i), i);
+		assert_int_equal(*zt_raw_slot_word(&r, i), i);
 
 	/* The companion (three eventcounts) exists and came first. */
 	assert_ok(zeroipc_table_find(&w, mem, "odd.wait"));
@@ -139,7 +94,7 @@ static void test_queue_create_open_and_layout(void **state)
 
 	assert_ok(zeroipc_queue_try_push(q, v));
 	assert_int_equal(*RAW_TAIL(&r), 1);
-	assert_int_equal(*raw_seq(&r, 0), 1);
+	assert_int_equal(*zt_raw_slot_word(&r, 0), 1);
 	assert_memory_equal(r.base + 16, v, 3);
 	assert_int_equal(zeroipc_queue_size(q), 1);
 
@@ -151,7 +106,8 @@ static void test_queue_create_open_and_layout(void **state)
 	assert_ok(zeroipc_queue_try_pop(got, again));
 	assert_memory_equal(got, v, 3);
 	assert_int_equal(*RAW_HEAD(&r), 1);
-	assert_int_equal(*raw_seq(&r, 0), 8); /* released for position 8 */
+	/* Released for position 8. */
+	assert_int_equal(*zt_raw_slot_word(&r, 0), 8);
 	zeroipc_queue_close(again);
 	zeroipc_memory_close(other);
 
@@ -181,7 +137,7 @@ static void test_queue_capacity_rounds_up_to_power_of_two(void **state)
 					       NULL));
 		assert_int_equal(zeroipc_queue_capacity(q), cases[i].got);
 		assert_ok(zeroipc_table_find(&e, mem, qn));
-		assert_int_equal(e.size, 16 + align8(4 * cases[i].got) +
+		assert_int_equal(e.size, 16 + zt_align8(4 * cases[i].got) +
 						 4 * cases[i].got);
 		assert_ok(zeroipc_queue_open(&o, mem, qn, 4, NULL));
 		assert_int_equal(zeroipc_queue_capacity(o), cases[i].got);
@@ -311,7 +267,7 @@ static void wrap_case(uint32_t flags)
 	zeroipc_queue_opts o = opts_with(flags);
 	zeroipc_memory *mem;
 	zeroipc_queue *q = NULL, *seeded = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v, out[4], in[4];
 	uint32_t next = 0, expect = 0;
 	size_t n;
@@ -320,7 +276,7 @@ static void wrap_case(uint32_t flags)
 	mem = zt_create(name, sizeof(name), "q-wrap", SEG_SIZE, 0);
 	assert_ok(zeroipc_queue_create(&seeded, mem, "q", 4, 4, NULL));
 	zeroipc_queue_close(seeded);
-	r = raw_of(mem, "q", 4, 4);
+	r = zt_raw_of(mem, "q", 4, 4);
 	raw_seed(&r, 0xFFFFFFFCu);
 	assert_ok(zeroipc_queue_validate(mem, "q"));
 	assert_ok(zeroipc_queue_open(&q, mem, "q", 4, &o));
@@ -391,19 +347,19 @@ static void test_queue_timeouts(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "q-timeout", SEG_SIZE, 0);
 	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 2, NULL));
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	assert_fails_with(zeroipc_queue_pop(&v, q, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
-	assert_true(now_ns() - t0 >= SHORT_NS);
+	assert_true(zt_now_ns() - t0 >= SHORT_NS);
 	assert_fails_with(zeroipc_queue_pop(&v, q, 0), ZEROIPC_EEMPTY);
 	assert_fails_with(zeroipc_queue_pop_n(&v, &n, q, 1, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
 	assert_ok(zeroipc_queue_push(q, &v, 0));
 	assert_ok(zeroipc_queue_push(q, &v, SHORT_NS));
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	assert_fails_with(zeroipc_queue_push(q, &v, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
-	assert_true(now_ns() - t0 >= SHORT_NS);
+	assert_true(zt_now_ns() - t0 >= SHORT_NS);
 	assert_fails_with(zeroipc_queue_push(q, &v, 0), ZEROIPC_EFULL);
 	assert_fails_with(zeroipc_queue_push_n(&n, q, &v, 1, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
@@ -614,7 +570,7 @@ static void test_queue_single_mode_stores_counters_lazily(void **state)
 					    ZEROIPC_QUEUE_SINGLE_CONSUMER);
 	zeroipc_memory *mem;
 	zeroipc_queue *q = NULL, *viewer = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v;
 	char name[128];
 
@@ -623,7 +579,7 @@ static void test_queue_single_mode_stores_counters_lazily(void **state)
 	/* 1024 slots: counters are stored every 64 positions. */
 	assert_ok(zeroipc_queue_create(&q, mem, "q", 4, 1024, &spsc));
 	assert_ok(zeroipc_queue_open(&viewer, mem, "q", 4, NULL));
-	r = raw_of(mem, "q", 1024, 4);
+	r = zt_raw_of(mem, "q", 1024, 4);
 	for (v = 0; v < 10; v++)
 		assert_ok(zeroipc_queue_try_push(q, &v));
 	/* tail in the segment lags; size() reads past it in the slots. */
@@ -754,14 +710,14 @@ static void test_queue_open_repairs_counters_of_a_crashed_handle(void **state)
 	zeroipc_memory *mem;
 	zeroipc_queue *old = NULL, *fresh = NULL;
 	struct crash_arg a;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v;
 	char name[128];
 
 	(void)state;
 	mem = zt_create(name, sizeof(name), "q-repair", SEG_SIZE, 0);
 	assert_ok(zeroipc_queue_create(&old, mem, "q", 4, 1024, NULL));
-	r = raw_of(mem, "q", 1024, 4);
+	r = zt_raw_of(mem, "q", 1024, 4);
 
 	/* A single producer pushes 10 (below the lazy interval) and dies. */
 	a.seg = name;
@@ -902,49 +858,57 @@ static void test_queue_open_errors(void **state)
 	zt_destroy(mem, name);
 }
 
-/* Rewrite one header word of queue "q", expect open/validate to fail. */
-static void expect_corrupt_header(zeroipc_memory *mem, const struct raw *r,
-				  unsigned off, uint32_t value,
-				  uint64_t elem_size, int status)
+/* The opener of the hostile-header cases: 8-byte elements. */
+static int open_hostile(zeroipc_memory *mem, const char *qname)
 {
 	zeroipc_queue *q = NULL;
-	uint32_t saved = *raw_u32(r, off);
+	int rc = zeroipc_queue_open(&q, mem, qname, 8, NULL);
 
-	*raw_u32(r, off) = value;
-	assert_fails_with(zeroipc_queue_open(&q, mem, "q", elem_size, NULL),
-			  status);
-	assert_null(q);
-	assert_fails_with(zeroipc_queue_validate(mem, "q"), ZEROIPC_ECORRUPT);
-	*raw_u32(r, off) = saved;
+	if (rc == 0)
+		zeroipc_queue_close(q);
+	else
+		assert_null(q);
+	return rc;
+}
+
+/* Rewrite one header word of queue "q", expect open/validate to fail. */
+static void expect_corrupt_header(const struct zt_hostile *h, unsigned off,
+				  uint32_t value)
+{
+	zt_expect_hostile(h, off, 4, value, ZEROIPC_ECORRUPT,
+			  ZEROIPC_ECORRUPT);
 }
 
 static void test_queue_hostile_header_at_open(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_queue *q = NULL;
-	struct raw r;
+	struct zt_hostile h;
 	char name[128];
 
 	(void)state;
 	mem = zt_create(name, sizeof(name), "q-hostile-open", SEG_SIZE, 0);
 	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 16, NULL));
 	zeroipc_queue_close(q);
-	r = raw_of(mem, "q", 16, 8);
-	expect_corrupt_header(mem, &r, 8, 0, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 8, 1, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 8, 12, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 8, 0x80000000u, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 8, 0xFFFFFFFFu, 8, ZEROIPC_ECORRUPT);
+	h = (struct zt_hostile){ .mem = mem, .name = "q",
+				 .base = zt_entry_base(mem, "q", NULL),
+				 .open = open_hostile,
+				 .validate = zeroipc_queue_validate };
+	expect_corrupt_header(&h, 8, 0);
+	expect_corrupt_header(&h, 8, 1);
+	expect_corrupt_header(&h, 8, 12);
+	expect_corrupt_header(&h, 8, 0x80000000u);
+	expect_corrupt_header(&h, 8, 0xFFFFFFFFu);
 	/* A power of two that does not match the entry size. */
-	expect_corrupt_header(mem, &r, 8, 8, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 8, 32, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(&h, 8, 8);
+	expect_corrupt_header(&h, 8, 32);
 	/* Element size rewritten: no longer matches the entry size. */
-	expect_corrupt_header(mem, &r, 12, 4, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 12, 0, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(&h, 12, 4);
+	expect_corrupt_header(&h, 12, 0);
 	/* head and tail far apart, both ways. */
-	expect_corrupt_header(mem, &r, 4, 0x80000000u, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 0, 17, 8, ZEROIPC_ECORRUPT);
-	expect_corrupt_header(mem, &r, 4, 17, 8, ZEROIPC_ECORRUPT);
+	expect_corrupt_header(&h, 4, 0x80000000u);
+	expect_corrupt_header(&h, 0, 17);
+	expect_corrupt_header(&h, 4, 17);
 	/* Restored: opens again. */
 	assert_ok(zeroipc_queue_open(&q, mem, "q", 8, NULL));
 	assert_ok(zeroipc_queue_validate(mem, "q"));
@@ -956,7 +920,7 @@ static void test_queue_hostile_contents_after_open(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_queue *q = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint64_t rng = 0x9E3779B97F4A7C15ULL;
 	uint64_t buf[64];
 	size_t n;
@@ -965,7 +929,7 @@ static void test_queue_hostile_contents_after_open(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "q-hostile-after", SEG_SIZE, 0);
 	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 16, NULL));
-	r = raw_of(mem, "q", 16, 8);
+	r = zt_raw_of(mem, "q", 16, 8);
 	/* Another process scribbles on everything; every call returns a
 	 * status (ASan checks it stays inside the queue's bytes). */
 	*RAW_CAP(&r) = 0xFFFFFFFFu;
@@ -982,8 +946,8 @@ static void test_queue_hostile_contents_after_open(void **state)
 			uint32_t near = *RAW_HEAD(&r) + i +
 					(uint32_t)(zt_rand(&rng) % 3);
 
-			*raw_seq(&r, i) = round % 2 ? (uint32_t)zt_rand(&rng)
-						    : near;
+			*zt_raw_slot_word(&r, i) =
+				round % 2 ? (uint32_t)zt_rand(&rng) : near;
 		}
 		switch (round % 4) {
 		case 0:
@@ -1013,14 +977,14 @@ static void test_queue_validate_reports_inconsistent_slots(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_queue *q = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v = 5;
 	char name[128];
 
 	(void)state;
 	mem = zt_create(name, sizeof(name), "q-validate", SEG_SIZE, 0);
 	assert_ok(zeroipc_queue_create(&q, mem, "q", 4, 8, NULL));
-	r = raw_of(mem, "q", 8, 4);
+	r = zt_raw_of(mem, "q", 8, 4);
 	for (int i = 0; i < 3; i++)
 		assert_ok(zeroipc_queue_try_push(q, &v));
 	assert_ok(zeroipc_queue_try_pop(&v, q));
@@ -1040,9 +1004,9 @@ static void test_queue_validate_reports_inconsistent_slots(void **state)
 	*RAW_HEAD(&r) = 1;
 
 	/* A free slot with a sequence from nowhere. */
-	*raw_seq(&r, 6) = 12345;
+	*zt_raw_slot_word(&r, 6) = 12345;
 	assert_fails_with(zeroipc_queue_validate(mem, "q"), ZEROIPC_ECORRUPT);
-	*raw_seq(&r, 6) = 6;
+	*zt_raw_slot_word(&r, 6) = 6;
 	assert_ok(zeroipc_queue_validate(mem, "q"));
 	zeroipc_queue_close(q);
 	zt_destroy(mem, name);
@@ -1121,20 +1085,20 @@ static void test_queue_open_foreign_queue(void **state)
 		const char *qn = names[k];
 		zeroipc_queue *q = NULL;
 		zeroipc_table_entry e;
-		uint64_t size = 16 + align8(8 * 8) + 4 * 8;
+		uint64_t size = 16 + zt_align8(8 * 8) + 4 * 8;
 		uint64_t offset;
-		struct raw r;
+		struct zt_raw r;
 		uint64_t v = 31337;
 		char wait_name[64];
 
 		assert_ok(zeroipc_table_add(&offset, mem, qn, size));
-		r = raw_of(mem, qn, 8, 8);
+		r = zt_raw_of(mem, qn, 8, 8);
 		*RAW_CAP(&r) = 8;
 		*RAW_ESIZE(&r) = 8;
 		raw_seed(&r, 0);
 		/* The foreign producer published one element. */
 		memcpy(r.base + 16, &v, 8);
-		*raw_seq(&r, 0) = 1;
+		*zt_raw_slot_word(&r, 0) = 1;
 		*RAW_TAIL(&r) = 1;
 		assert_ok(zeroipc_queue_open(&q, mem, qn, 8, NULL));
 		snprintf(wait_name, sizeof(wait_name), "%s.wait", qn);
@@ -1149,7 +1113,7 @@ static void test_queue_open_foreign_queue(void **state)
 				  ZEROIPC_ETIMEOUT);
 		/* What we leave is what the foreign reader expects. */
 		assert_int_equal(*RAW_HEAD(&r), 1);
-		assert_int_equal(*raw_seq(&r, 0), 8);
+		assert_int_equal(*zt_raw_slot_word(&r, 0), 8);
 		zeroipc_queue_close(q);
 	}
 	zt_destroy(mem, name);

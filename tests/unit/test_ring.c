@@ -35,57 +35,12 @@
 #define P ZEROIPC_RING_PRODUCER
 #define C ZEROIPC_RING_CONSUMER
 
-static unsigned char *ring_base(zeroipc_memory *mem, const char *name,
-				zeroipc_table_entry *e_out)
-{
-	zeroipc_table_entry e;
-
-	assert_ok(zeroipc_table_find(&e, mem, name));
-	if (e_out != NULL)
-		*e_out = e;
-	return (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-}
-
-static uint64_t raw_u64(const unsigned char *base, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, base + off, 8);
-	return v;
-}
-
-static uint32_t raw_u32(const unsigned char *base, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, base + off, 4);
-	return v;
-}
-
-static void put_u64(unsigned char *base, size_t off, uint64_t v)
-{
-	memcpy(base + off, &v, 8);
-}
-
-static void put_u32(unsigned char *base, size_t off, uint32_t v)
-{
-	memcpy(base + off, &v, 4);
-}
-
 static zeroipc_ring_opts batch_opts(uint64_t batch)
 {
 	zeroipc_ring_opts o = ZEROIPC_RING_OPTS_INIT;
 
 	o.release_batch = batch;
 	return o;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void test_ring_create_open_and_layout(void **state)
@@ -107,19 +62,19 @@ static void test_ring_create_open_and_layout(void **state)
 	assert_int_equal(zeroipc_ring_size(w), 0);
 	assert_int_equal(zeroipc_ring_role(w), P);
 
-	base = ring_base(mem, "odd", &e);
+	base = zt_entry_base(mem, "odd", &e);
 	assert_int_equal(e.size, 24 + 15);
 	assert_int_equal(e.offset % 8, 0);
-	assert_int_equal(raw_u64(base, R_WRITE_POS), 0);
-	assert_int_equal(raw_u64(base, R_READ_POS), 0);
-	assert_int_equal(raw_u32(base, R_CAPACITY), 15); /* bytes */
-	assert_int_equal(raw_u32(base, R_ELEM_SIZE), 3);
+	assert_int_equal(zt_rd64(base, R_WRITE_POS), 0);
+	assert_int_equal(zt_rd64(base, R_READ_POS), 0);
+	assert_int_equal(zt_rd32(base, R_CAPACITY), 15); /* bytes */
+	assert_int_equal(zt_rd32(base, R_ELEM_SIZE), 3);
 	/* The companion: 16 eventcounts (128 bytes), two of them used. */
 	assert_ok(zeroipc_table_find(&e, mem, "odd.wait"));
 	assert_int_equal(e.size, 128);
 
 	assert_ok(zeroipc_ring_try_write(w, v));
-	assert_int_equal(raw_u64(base, R_WRITE_POS), 3);
+	assert_int_equal(zt_rd64(base, R_WRITE_POS), 3);
 	assert_memory_equal(base + R_BUFFER, v, 3);
 	assert_int_equal(zeroipc_ring_size(w), 1);
 
@@ -131,7 +86,7 @@ static void test_ring_create_open_and_layout(void **state)
 	assert_ok(zeroipc_ring_try_read(got, r));
 	assert_memory_equal(got, v, 3);
 	/* Capacity 5: the release batch is 1, so read_pos is published. */
-	assert_int_equal(raw_u64(base, R_READ_POS), 3);
+	assert_int_equal(zt_rd64(base, R_READ_POS), 3);
 	assert_status(zeroipc_ring_try_read(got, r), ZEROIPC_EEMPTY);
 	assert_ok(zeroipc_ring_validate(mem, "odd"));
 
@@ -311,26 +266,26 @@ static void test_ring_consumer_publishes_lazily(void **state)
 	mem = zt_create(name, sizeof(name), "ring-lazy", SEG_SIZE, 0);
 	assert_ok(zeroipc_ring_create(&w, mem, "l", 8, 16, P, NULL));
 	assert_ok(zeroipc_ring_open(&r, mem, "l", 8, C, NULL));
-	base = ring_base(mem, "l", NULL);
+	base = zt_entry_base(mem, "l", NULL);
 	for (v = 0; v < 16; v++)
 		assert_ok(zeroipc_ring_try_write(w, &v));
 	for (uint64_t i = 0; i < 3; i++)
 		assert_ok(zeroipc_ring_try_read(&v, r));
-	assert_int_equal(raw_u64(base, R_READ_POS), 0);
+	assert_int_equal(zt_rd64(base, R_READ_POS), 0);
 	/* The producer still sees a full ring: the space is held back. */
 	assert_status(zeroipc_ring_try_write(w, &v), ZEROIPC_EFULL);
 	assert_ok(zeroipc_ring_try_read(&v, r));
 	assert_int_equal(v, 3);
-	assert_int_equal(raw_u64(base, R_READ_POS), 4 * 8);
+	assert_int_equal(zt_rd64(base, R_READ_POS), 4 * 8);
 	assert_ok(zeroipc_ring_try_read(&v, r));
-	assert_int_equal(raw_u64(base, R_READ_POS), 4 * 8);
+	assert_int_equal(zt_rd64(base, R_READ_POS), 4 * 8);
 	assert_ok(zeroipc_ring_flush(r));
-	assert_int_equal(raw_u64(base, R_READ_POS), 5 * 8);
+	assert_int_equal(zt_rd64(base, R_READ_POS), 5 * 8);
 	assert_ok(zeroipc_ring_try_read(&v, r));
 	/* Close does not touch the segment: the read is not handed back,
 	 * and the next consumer reads it again. */
 	zeroipc_ring_close(r);
-	assert_int_equal(raw_u64(base, R_READ_POS), 5 * 8);
+	assert_int_equal(zt_rd64(base, R_READ_POS), 5 * 8);
 	assert_ok(zeroipc_ring_open(&r, mem, "l", 8, C, NULL));
 	assert_ok(zeroipc_ring_try_read(&v, r));
 	assert_int_equal(v, 5);
@@ -355,7 +310,7 @@ static void test_ring_reserve_commit_contiguous_regions(void **state)
 	mem = zt_create(name, sizeof(name), "ring-zc-w", SEG_SIZE, 0);
 	assert_ok(zeroipc_ring_create(&w, mem, "z", 8, 10, P, NULL));
 	assert_ok(zeroipc_ring_open(&r, mem, "z", 8, C, &eager));
-	base = ring_base(mem, "z", NULL);
+	base = zt_entry_base(mem, "z", NULL);
 	/* Nothing reserved yet. */
 	assert_fails_with(zeroipc_ring_commit(w, 1), ZEROIPC_EINVAL);
 	assert_ok(zeroipc_ring_commit(w, 0));
@@ -377,10 +332,10 @@ static void test_ring_reserve_commit_contiguous_regions(void **state)
 	for (uint64_t i = 0; i < 3; i++)
 		((uint64_t *)region)[i] = 100 + i;
 	/* Nothing is visible before the commit. */
-	assert_int_equal(raw_u64(base, R_WRITE_POS), 7 * 8);
+	assert_int_equal(zt_rd64(base, R_WRITE_POS), 7 * 8);
 	assert_fails_with(zeroipc_ring_commit(w, 4), ZEROIPC_EINVAL);
 	assert_ok(zeroipc_ring_commit(w, 3));
-	assert_int_equal(raw_u64(base, R_WRITE_POS), 10 * 8);
+	assert_int_equal(zt_rd64(base, R_WRITE_POS), 10 * 8);
 	/* The reservation ended with the commit. */
 	assert_fails_with(zeroipc_ring_commit(w, 1), ZEROIPC_EINVAL);
 
@@ -418,7 +373,7 @@ static void test_ring_peek_release_contiguous_regions(void **state)
 	mem = zt_create(name, sizeof(name), "ring-zc-r", SEG_SIZE, 0);
 	assert_ok(zeroipc_ring_create(&w, mem, "z", 8, 10, P, NULL));
 	assert_ok(zeroipc_ring_open(&r, mem, "z", 8, C, NULL));
-	base = ring_base(mem, "z", NULL);
+	base = zt_entry_base(mem, "z", NULL);
 	assert_status(zeroipc_ring_peek(&region, &n, r, 4, 0),
 		      ZEROIPC_EEMPTY);
 	assert_fails_with(zeroipc_ring_release(r, 1), ZEROIPC_EINVAL);
@@ -694,19 +649,19 @@ static void test_ring_timeouts(void **state)
 	mem = zt_create(name, sizeof(name), "ring-timeout", SEG_SIZE, 0);
 	assert_ok(zeroipc_ring_create(&w, mem, "t", 8, 2, P, NULL));
 	assert_ok(zeroipc_ring_open(&r, mem, "t", 8, C, NULL));
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	assert_fails_with(zeroipc_ring_read(&v, r, SHORT_NS), ZEROIPC_ETIMEOUT);
-	assert_true(now_ns() - t0 >= SHORT_NS);
+	assert_true(zt_now_ns() - t0 >= SHORT_NS);
 	assert_fails_with(zeroipc_ring_read_n(&k, &v, r, 1, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
 	assert_fails_with(zeroipc_ring_peek(&cregion, &k, r, 1, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
 	assert_ok(zeroipc_ring_write(w, &v, SHORT_NS));
 	assert_ok(zeroipc_ring_write(w, &v, ZEROIPC_WAIT_FOREVER));
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	assert_fails_with(zeroipc_ring_write(w, &v, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
-	assert_true(now_ns() - t0 >= SHORT_NS);
+	assert_true(zt_now_ns() - t0 >= SHORT_NS);
 	assert_fails_with(zeroipc_ring_write_n(&k, w, &v, 1, SHORT_NS),
 			  ZEROIPC_ETIMEOUT);
 	assert_fails_with(zeroipc_ring_reserve(&region, &k, w, 1, SHORT_NS),
@@ -832,7 +787,7 @@ static void test_ring_consumer_publishes_when_producer_waits(void **state)
 		assert_ok(zeroipc_ring_try_write(w, &v));
 	zeroipc_ring_close(w);
 	/* read_pos is still 0: to any producer the ring is full. */
-	assert_int_equal(raw_u64(ring_base(mem, "x", NULL), R_READ_POS), 0);
+	assert_int_equal(zt_rd64(zt_entry_base(mem, "x", NULL), R_READ_POS), 0);
 
 	assert_int_equal(pipe(x->to_parent), 0);
 	pid = zt_fork(child_blocked_writer, x);
@@ -841,9 +796,9 @@ static void test_ring_consumer_publishes_when_producer_waits(void **state)
 	assert_ok(zeroipc_table_find(&e, mem, "x.wait"));
 	space_waiters = (const uint32_t *)(void *)((unsigned char *)
 		zeroipc_memory_base(mem) + e.offset + 8);
-	t0 = now_ns();
+	t0 = zt_now_ns();
 	while (__atomic_load_n(space_waiters, __ATOMIC_ACQUIRE) == 0) {
-		assert_true(now_ns() - t0 < LONG_NS);
+		assert_true(zt_now_ns() - t0 < LONG_NS);
 		sched_yield();
 	}
 	/* One read: the cached view is used up, the reread sees the waiter
@@ -934,19 +889,35 @@ static unsigned char *fresh(zeroipc_memory **mem_out, char *name, size_t len,
 	*mem_out = zt_create(name, len, tag, SEG_SIZE, 0);
 	assert_ok(zeroipc_ring_create(&x, *mem_out, "h", 8, 4, 0, NULL));
 	zeroipc_ring_close(x);
-	return ring_base(*mem_out, "h", NULL);
+	return zt_entry_base(*mem_out, "h", NULL);
 }
 
-static void expect_corrupt(zeroipc_memory *mem)
+/* Open as a consumer and as a producer: a bad header fails both alike. */
+static int open_hostile(zeroipc_memory *mem, const char *rname)
 {
 	zeroipc_ring *x = NULL;
+	int rc = zeroipc_ring_open(&x, mem, rname, 8, C, NULL);
 
-	assert_fails_with(zeroipc_ring_open(&x, mem, "h", 8, C, NULL),
-			  ZEROIPC_ECORRUPT);
+	if (rc == 0) {
+		zeroipc_ring_close(x);
+		return rc;
+	}
 	assert_null(x);
-	assert_fails_with(zeroipc_ring_open(&x, mem, "h", 8, P, NULL),
+	assert_status(zeroipc_ring_open(&x, mem, rname, 8, P, NULL), rc);
+	assert_null(x);
+	return rc;
+}
+
+/* Rewrite the field at `off` of ring "h"; expect it to be corrupt. */
+static void expect_corrupt(zeroipc_memory *mem, unsigned char *base,
+			   size_t off, unsigned width, uint64_t value)
+{
+	struct zt_hostile h = { .mem = mem, .name = "h", .base = base,
+				.open = open_hostile,
+				.validate = zeroipc_ring_validate };
+
+	zt_expect_hostile(&h, off, width, value, ZEROIPC_ECORRUPT,
 			  ZEROIPC_ECORRUPT);
-	assert_fails_with(zeroipc_ring_validate(mem, "h"), ZEROIPC_ECORRUPT);
 }
 
 static void test_ring_hostile_header_at_open(void **state)
@@ -974,24 +945,20 @@ static void test_ring_hostile_header_at_open(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		base = fresh(&mem, name, sizeof(name), "ring-hostile");
-		if (cases[i].wide)
-			put_u64(base, cases[i].off, cases[i].value);
-		else
-			put_u32(base, cases[i].off, (uint32_t)cases[i].value);
-		expect_corrupt(mem);
+		expect_corrupt(mem, base, cases[i].off, cases[i].wide ? 8 : 4,
+			       cases[i].value);
 		zt_destroy(mem, name);
 	}
 
 	/* Element size 0 is corrupt; another element size a mismatch. */
 	base = fresh(&mem, name, sizeof(name), "ring-hostile-es");
-	put_u32(base, R_ELEM_SIZE, 0);
-	expect_corrupt(mem);
-	put_u32(base, R_ELEM_SIZE, 4);
+	expect_corrupt(mem, base, R_ELEM_SIZE, 4, 0);
+	zt_wr32(base, R_ELEM_SIZE, 4);
 	assert_fails_with(zeroipc_ring_open(&x, mem, "h", 8, C, NULL),
 			  ZEROIPC_ESIZE_MISMATCH);
 	/* validate takes the stored size: 4 divides 32, so it is sound. */
 	assert_ok(zeroipc_ring_validate(mem, "h"));
-	put_u32(base, R_ELEM_SIZE, 5);
+	zt_wr32(base, R_ELEM_SIZE, 5);
 	assert_fails_with(zeroipc_ring_validate(mem, "h"), ZEROIPC_ECORRUPT);
 	zt_destroy(mem, name);
 
@@ -1023,8 +990,8 @@ static void test_ring_hostile_header_after_open(void **state)
 	assert_ok(zeroipc_ring_open(&r, mem, "h", 8, C, &eager));
 
 	/* Capacity and element size are read once, at open. */
-	put_u32(base, R_CAPACITY, 0xFFFFFFF8u);
-	put_u32(base, R_ELEM_SIZE, 0);
+	zt_wr32(base, R_CAPACITY, 0xFFFFFFF8u);
+	zt_wr32(base, R_ELEM_SIZE, 0);
 	for (int i = 0; i < 4; i++)
 		assert_ok(zeroipc_ring_try_write(w, &v));
 	assert_status(zeroipc_ring_try_write(w, &v), ZEROIPC_EFULL);
@@ -1032,20 +999,20 @@ static void test_ring_hostile_header_after_open(void **state)
 	assert_int_equal(k, 4);
 
 	/* write_pos far ahead of the consumer. */
-	put_u64(base, R_WRITE_POS, 32 + 4096);
+	zt_wr64(base, R_WRITE_POS, 32 + 4096);
 	assert_fails_with(zeroipc_ring_try_read(&v, r), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_ring_read(&v, r, SHORT_NS),
 			  ZEROIPC_ECORRUPT);
 	/* write_pos behind the consumer. */
-	put_u64(base, R_WRITE_POS, 8);
+	zt_wr64(base, R_WRITE_POS, 8);
 	assert_fails_with(zeroipc_ring_read_n(&k, buf, r, 8, 0),
 			  ZEROIPC_ECORRUPT);
-	put_u64(base, R_WRITE_POS, 32);
+	zt_wr64(base, R_WRITE_POS, 32);
 
 	/* read_pos far from the producer: refill so it must reread. */
 	for (int i = 0; i < 4; i++)
 		assert_ok(zeroipc_ring_try_write(w, &v));
-	put_u64(base, R_READ_POS, 64 + 4096);
+	zt_wr64(base, R_READ_POS, 64 + 4096);
 	assert_fails_with(zeroipc_ring_try_write(w, &v), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_ring_write(w, &v, SHORT_NS),
 			  ZEROIPC_ECORRUPT);
@@ -1068,11 +1035,11 @@ static void test_ring_open_adds_missing_companion(void **state)
 	mem = zt_create(name, sizeof(name), "ring-foreign", SEG_SIZE, 0);
 	assert_ok(zeroipc_table_add(&off, mem, "f", 24 + 6 * 8));
 	base = (unsigned char *)zeroipc_memory_base(mem) + off;
-	put_u32(base, R_CAPACITY, 48);
-	put_u32(base, R_ELEM_SIZE, 8);
+	zt_wr32(base, R_CAPACITY, 48);
+	zt_wr32(base, R_ELEM_SIZE, 8);
 	/* Positions another writer left, past several wraps. */
-	put_u64(base, R_WRITE_POS, 8 * 100);
-	put_u64(base, R_READ_POS, 8 * 97);
+	zt_wr64(base, R_WRITE_POS, 8 * 100);
+	zt_wr64(base, R_READ_POS, 8 * 97);
 	assert_ok(zeroipc_ring_validate(mem, "f"));
 	assert_status(zeroipc_table_find(&e, mem, "f.wait"),
 		      ZEROIPC_ENOT_FOUND);

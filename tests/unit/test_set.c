@@ -13,76 +13,10 @@
 
 #include <cmocka.h>
 
+#include "zt_map_layout.h"
 #include "zt_zeroipc.h"
 
 #define SEG_SIZE ((uint64_t)1 << 18)
-
-#define M_SIZE 0
-#define M_CAPACITY 4
-#define M_KEY_SIZE 8
-#define M_VALUE_SIZE 12
-#define M_SLOT_SIZE 16
-#define M_SLOTS 32
-#define S_INSERTING 2
-#define S_FULL 3
-#define S_TOMBSTONE 6
-#define CTL(gen, state) (((uint64_t)(gen) << 3) | (state))
-
-static uint64_t fnv1a64(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n-- > 0) {
-		h ^= *b++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-static uint64_t home_slot(const void *key, size_t n, uint64_t capacity)
-{
-	uint64_t h = fnv1a64(key, n);
-
-	return (uint32_t)(h ^ (h >> 32)) & (capacity - 1);
-}
-
-static unsigned char *entry_base(zeroipc_memory *mem, const char *name,
-				 uint64_t *size_out)
-{
-	zeroipc_table_entry e;
-
-	assert_ok(zeroipc_table_find(&e, mem, name));
-	if (size_out != NULL)
-		*size_out = e.size;
-	return (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-}
-
-static uint32_t rd32(const unsigned char *b, uint64_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, b + off, 4);
-	return v;
-}
-
-static uint64_t rd64(const unsigned char *b, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, b + off, 8);
-	return v;
-}
-
-static void wr32(unsigned char *b, uint64_t off, uint32_t v)
-{
-	memcpy(b + off, &v, 4);
-}
-
-static void wr64(unsigned char *b, uint64_t off, uint64_t v)
-{
-	memcpy(b + off, &v, 8);
-}
 
 static void test_set_create_open_and_getters(void **state)
 {
@@ -172,28 +106,28 @@ static void test_set_layout_matches_specification(void **state)
 	zeroipc_memory *mem;
 	zeroipc_set *set = NULL;
 	unsigned char key[5] = { 1, 2, 3, 4, 5 }, *base, *slot;
-	uint64_t size;
+	zeroipc_table_entry entry;
 	char name[128];
 
 	(void)state;
 	mem = zt_create(name, sizeof(name), "set-layout", SEG_SIZE, 0);
 	assert_ok(zeroipc_set_create(&set, mem, "s", 5, 8));
-	base = entry_base(mem, "s", &size);
+	base = zt_entry_base(mem, "s", &entry);
 	/* Slot: ctl, then the key padded to 8: 16 bytes. */
-	assert_int_equal(size, 32 + 8 * 16);
-	assert_int_equal(rd32(base, M_CAPACITY), 8);
-	assert_int_equal(rd32(base, M_KEY_SIZE), 5);
-	assert_int_equal(rd32(base, M_VALUE_SIZE), 0);
-	assert_int_equal(rd32(base, M_SLOT_SIZE), 16);
+	assert_int_equal(entry.size, 32 + 8 * 16);
+	assert_int_equal(zt_rd32(base, M_CAPACITY), 8);
+	assert_int_equal(zt_rd32(base, M_KEY_SIZE), 5);
+	assert_int_equal(zt_rd32(base, M_VALUE_SIZE), 0);
+	assert_int_equal(zt_rd32(base, M_SLOT_SIZE), 16);
 	assert_ok(zeroipc_set_insert(set, key));
-	slot = base + M_SLOTS + 16 * home_slot(key, 5, 8);
-	assert_int_equal(rd64(slot, 0), CTL(3, S_FULL));
+	slot = base + M_SLOTS + 16 * zt_home_slot(key, 5, 8);
+	assert_int_equal(zt_rd64(slot, 0), CTL(3, S_FULL));
 	assert_memory_equal(slot + 8, key, 5);
 	assert_int_equal(slot[13] | slot[14] | slot[15], 0);
-	assert_int_equal(rd32(base, M_SIZE), 1);
+	assert_int_equal(zt_rd32(base, M_SIZE), 1);
 	assert_ok(zeroipc_set_erase(set, key));
-	assert_int_equal(rd64(slot, 0), CTL(5, S_TOMBSTONE));
-	assert_int_equal(rd32(base, M_SIZE), 0);
+	assert_int_equal(zt_rd64(slot, 0), CTL(5, S_TOMBSTONE));
+	assert_int_equal(zt_rd32(base, M_SIZE), 0);
 	zeroipc_set_close(set);
 	zt_destroy(mem, name);
 }
@@ -284,9 +218,9 @@ static void test_set_insert_scans_past_tombstones(void **state)
 
 	(void)state;
 	k = 1;
-	want = home_slot(&k, 8, CAP);
+	want = zt_home_slot(&k, 8, CAP);
 	for (k = 1; got < 2; k++)
-		if (home_slot(&k, 8, CAP) == want)
+		if (zt_home_slot(&k, 8, CAP) == want)
 			keys[got++] = k;
 	mem = zt_create(name, sizeof(name), "set-twophase", SEG_SIZE, 0);
 	assert_ok(zeroipc_set_create(&set, mem, "s", 8, CAP));
@@ -379,17 +313,17 @@ static void test_set_orphaned_insert(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "set-orphan", SEG_SIZE, 0);
 	assert_ok(zeroipc_set_create(&set, mem, "s", 8, 16));
-	base = entry_base(mem, "s", NULL);
-	slot = base + M_SLOTS + 16 * home_slot(&k, 8, 16);
-	wr64(slot, 8, k);
-	wr32(base, M_SIZE, 1);
-	wr64(slot, 0, CTL(2, S_INSERTING));
+	base = zt_entry_base(mem, "s", NULL);
+	slot = base + M_SLOTS + 16 * zt_home_slot(&k, 8, 16);
+	zt_wr64(slot, 8, k);
+	zt_wr32(base, M_SIZE, 1);
+	zt_wr64(slot, 0, CTL(2, S_INSERTING));
 	assert_ok(zeroipc_memory_open(&ro, name, ZEROIPC_OPEN_READONLY));
 	assert_ok(zeroipc_set_open(&rset, ro, "s", 8));
 	assert_int_equal(zeroipc_set_contains(rset, &k), 0);
-	assert_int_equal(rd64(slot, 0), CTL(2, S_INSERTING));
+	assert_int_equal(zt_rd64(slot, 0), CTL(2, S_INSERTING));
 	assert_fails_with(zeroipc_set_insert(set, &k), ZEROIPC_EEXISTS);
-	assert_int_equal(rd64(slot, 0), CTL(3, S_FULL));
+	assert_int_equal(zt_rd64(slot, 0), CTL(3, S_FULL));
 	assert_int_equal(zeroipc_set_contains(rset, &k), 1);
 	assert_int_equal(zeroipc_set_size(set), 1);
 	assert_ok(zeroipc_set_validate(mem, "s"));
@@ -397,6 +331,19 @@ static void test_set_orphaned_insert(void **state)
 	zeroipc_memory_close(ro);
 	zeroipc_set_close(set);
 	zt_destroy(mem, name);
+}
+
+/* The opener of the hostile-header cases: 8-byte keys. */
+static int open_hostile(zeroipc_memory *mem, const char *sname)
+{
+	zeroipc_set *set = (void *)1;
+	int rc = zeroipc_set_open(&set, mem, sname, 8);
+
+	if (rc == 0)
+		zeroipc_set_close(set);
+	else
+		assert_null(set);
+	return rc;
 }
 
 static void test_set_hostile_headers_are_rejected(void **state)
@@ -417,9 +364,9 @@ static void test_set_hostile_headers_are_rejected(void **state)
 	};
 	zeroipc_memory *mem;
 	zeroipc_set *set = NULL;
+	struct zt_hostile h;
 	unsigned char *base;
 	char name[128];
-	uint32_t saved;
 	uint64_t k = 1;
 
 	(void)state;
@@ -427,25 +374,23 @@ static void test_set_hostile_headers_are_rejected(void **state)
 	assert_ok(zeroipc_set_create(&set, mem, "s", 8, 8));
 	assert_ok(zeroipc_set_insert(set, &k));
 	zeroipc_set_close(set);
-	base = entry_base(mem, "s", NULL);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		saved = rd32(base, cases[i].off);
-		wr32(base, cases[i].off, cases[i].value);
-		set = (void *)1;
-		assert_fails_with(zeroipc_set_open(&set, mem, "s", 8),
-				  cases[i].status);
-		assert_null(set);
+	base = zt_entry_base(mem, "s", NULL);
+	h = (struct zt_hostile){ .mem = mem, .name = "s",
+				 .base = base,
+				 .open = open_hostile,
+				 .validate = zeroipc_set_validate };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		/* Validation states no key size: a header the opener finds
 		 * corrupt is corrupt for it too. */
-		if (cases[i].status == ZEROIPC_ECORRUPT)
-			assert_fails_with(zeroipc_set_validate(mem, "s"),
-					  ZEROIPC_ECORRUPT);
-		wr32(base, cases[i].off, saved);
-	}
+		zt_expect_hostile(&h, cases[i].off, 4, cases[i].value,
+				  cases[i].status,
+				  cases[i].status == ZEROIPC_ECORRUPT
+					  ? ZEROIPC_ECORRUPT
+					  : 0);
 	assert_ok(zeroipc_set_open(&set, mem, "s", 8));
 	/* Scribbled ctl words after open: no crash, validate reports. */
 	for (int i = 0; i < 8; i++)
-		wr64(base, M_SLOTS + 16 * (uint64_t)i, UINT64_MAX);
+		zt_wr64(base, M_SLOTS + 16 * (uint64_t)i, UINT64_MAX);
 	assert_fails_with(zeroipc_set_validate(mem, "s"), ZEROIPC_ECORRUPT);
 	assert_int_equal(zeroipc_set_contains(set, &k), 0);
 	assert_fails_with(zeroipc_set_insert(set, &k), ZEROIPC_EFULL);

@@ -27,43 +27,7 @@
 #define ST_READY 2u
 #define ST_READING 3u
 
-static uint64_t align8(uint64_t n)
-{
-	return (n + 7) & ~(uint64_t)7;
-}
-
-/* Where the stack's bytes are in this mapping. */
-struct raw {
-	unsigned char *base; /* structure base */
-	uint64_t offset;     /* from segment start */
-	uint64_t size;
-	uint32_t capacity;
-	uint32_t elem_size;
-};
-
-static struct raw raw_of(zeroipc_memory *mem, const char *name,
-			 uint32_t capacity, uint32_t elem_size)
-{
-	zeroipc_table_entry e;
-	struct raw r;
-
-	assert_ok(zeroipc_table_find(&e, mem, name));
-	r.base = (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-	r.offset = e.offset;
-	r.size = e.size;
-	r.capacity = capacity;
-	r.elem_size = elem_size;
-	return r;
-}
-
-static uint32_t *raw_state(const struct raw *r, uint32_t i)
-{
-	return (uint32_t *)(void *)(r->base + 16 +
-				    align8((uint64_t)r->capacity *
-					   r->elem_size)) + i;
-}
-
-static int32_t *raw_top(const struct raw *r)
+static int32_t *raw_top(const struct zt_raw *r)
 {
 	return (int32_t *)(void *)r->base;
 }
@@ -73,7 +37,7 @@ static void test_stack_create_open_and_layout(void **state)
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL, *again = NULL;
 	zeroipc_table_entry e;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t u;
 	char name[128];
 	unsigned char v[3] = { 1, 2, 3 };
@@ -91,7 +55,7 @@ static void test_stack_create_open_and_layout(void **state)
 	assert_int_equal(zeroipc_stack_slot_timeout(s),
 			 ZEROIPC_STACK_SLOT_TIMEOUT_DEFAULT_NS);
 
-	r = raw_of(mem, "odd", 5, 3);
+	r = zt_raw_of(mem, "odd", 5, 3);
 	assert_int_equal(r.size, 16 + 16 + 4 * 5);
 	assert_int_equal(r.offset % 8, 0);
 	assert_int_equal(*raw_top(&r), -1);
@@ -102,7 +66,7 @@ static void test_stack_create_open_and_layout(void **state)
 	memcpy(&u, r.base + 12, 4);
 	assert_int_equal(u, 0);
 	for (u = 0; u < 5; u++)
-		assert_int_equal(*raw_state(&r, u), ST_EMPTY);
+		assert_int_equal(*zt_raw_slot_word(&r, u), ST_EMPTY);
 
 	/* The companion with two eventcounts (16 bytes) exists. */
 	assert_ok(zeroipc_table_find(&e, mem, "odd.wait"));
@@ -110,7 +74,7 @@ static void test_stack_create_open_and_layout(void **state)
 
 	assert_ok(zeroipc_stack_try_push(s, v));
 	assert_int_equal(*raw_top(&r), 0);
-	assert_int_equal(*raw_state(&r, 0), ST_READY);
+	assert_int_equal(*zt_raw_slot_word(&r, 0), ST_READY);
 	assert_memory_equal(r.base + 16, v, 3);
 
 	/* A second handle through a second mapping sees the element. */
@@ -124,7 +88,7 @@ static void test_stack_create_open_and_layout(void **state)
 		assert_int_equal(zeroipc_stack_size(again), 1);
 		assert_ok(zeroipc_stack_try_pop(got, again));
 		assert_memory_equal(got, v, 3);
-		assert_int_equal(*raw_state(&r, 0), ST_EMPTY);
+		assert_int_equal(*zt_raw_slot_word(&r, 0), ST_EMPTY);
 		assert_int_equal(*raw_top(&r), -1);
 		zeroipc_stack_close(again);
 		zeroipc_memory_close(other);
@@ -189,14 +153,14 @@ static void test_stack_top_does_not_remove(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v;
 	char name[128];
 
 	(void)state;
 	mem = zt_create(name, sizeof(name), "stk-top", SEG_SIZE, 0);
 	assert_ok(zeroipc_stack_create(&s, mem, "s", 4, 2));
-	r = raw_of(mem, "s", 2, 4);
+	r = zt_raw_of(mem, "s", 2, 4);
 	v = 7;
 	assert_ok(zeroipc_stack_try_push(s, &v));
 	for (int i = 0; i < 3; i++) {
@@ -204,7 +168,7 @@ static void test_stack_top_does_not_remove(void **state)
 		assert_ok(zeroipc_stack_top(&v, s));
 		assert_int_equal(v, 7);
 		/* The peek handed the slot back. */
-		assert_int_equal(*raw_state(&r, 0), ST_READY);
+		assert_int_equal(*zt_raw_slot_word(&r, 0), ST_READY);
 		assert_int_equal(zeroipc_stack_size(s), 1);
 	}
 	zeroipc_stack_close(s);
@@ -443,7 +407,7 @@ static void test_stack_slot_held_by_writer_times_out(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v;
 	char name[128];
 
@@ -451,12 +415,12 @@ static void test_stack_slot_held_by_writer_times_out(void **state)
 	mem = zt_create(name, sizeof(name), "stk-held", SEG_SIZE, 0);
 	assert_ok(zeroipc_stack_create(&s, mem, "s", 4, 4));
 	assert_ok(zeroipc_stack_set_slot_timeout(s, SHORT_NS));
-	r = raw_of(mem, "s", 4, 4);
+	r = zt_raw_of(mem, "s", 4, 4);
 	v = 10;
 	assert_ok(zeroipc_stack_try_push(s, &v));
 	/* Simulate a pusher between claim and publish of slot 1. */
 	*raw_top(&r) = 1;
-	*raw_state(&r, 1) = ST_WRITING;
+	*zt_raw_slot_word(&r, 1) = ST_WRITING;
 	memset(r.base + 16 + 4, 0xEE, 4); /* half-written bytes */
 
 	v = 0;
@@ -466,7 +430,7 @@ static void test_stack_slot_held_by_writer_times_out(void **state)
 	assert_int_equal(v, 0);
 	/* The pop's claim stands (top moved), the slot is untouched. */
 	assert_int_equal(*raw_top(&r), 0);
-	assert_int_equal(*raw_state(&r, 1), ST_WRITING);
+	assert_int_equal(*zt_raw_slot_word(&r, 1), ST_WRITING);
 	assert_fails_with(zeroipc_stack_validate(mem, "s"), ZEROIPC_ECORRUPT);
 
 	/* The next push lands on the held slot and times out too. */
@@ -477,7 +441,7 @@ static void test_stack_slot_held_by_writer_times_out(void **state)
 	/* The "writer" finishes: its element is there for the next pop. */
 	memset(r.base + 16 + 4, 0, 4);
 	r.base[16 + 4] = 77;
-	*raw_state(&r, 1) = ST_READY;
+	*zt_raw_slot_word(&r, 1) = ST_READY;
 	v = 0;
 	assert_ok(zeroipc_stack_top(&v, s));
 	assert_int_equal(v, 77);
@@ -495,7 +459,7 @@ static void test_stack_slot_held_by_reader_times_out(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v = 5;
 	char name[128];
 
@@ -503,23 +467,38 @@ static void test_stack_slot_held_by_reader_times_out(void **state)
 	mem = zt_create(name, sizeof(name), "stk-reader", SEG_SIZE, 0);
 	assert_ok(zeroipc_stack_create(&s, mem, "s", 4, 4));
 	assert_ok(zeroipc_stack_set_slot_timeout(s, SHORT_NS));
-	r = raw_of(mem, "s", 4, 4);
-	*raw_state(&r, 0) = ST_READING; /* top is -1: its pop claimed it */
+	r = zt_raw_of(mem, "s", 4, 4);
+	/* top is -1: its pop claimed it. */
+	*zt_raw_slot_word(&r, 0) = ST_READING;
 	assert_fails_with(zeroipc_stack_try_push(s, &v), ZEROIPC_ETIMEOUT);
-	assert_int_equal(*raw_state(&r, 0), ST_READING);
-	*raw_state(&r, 0) = ST_EMPTY;
+	assert_int_equal(*zt_raw_slot_word(&r, 0), ST_READING);
+	*zt_raw_slot_word(&r, 0) = ST_EMPTY;
 	/* top is 0 now (the push's claim stood); the next push gets 1. */
 	assert_ok(zeroipc_stack_try_push(s, &v));
-	assert_int_equal(*raw_state(&r, 1), ST_READY);
+	assert_int_equal(*zt_raw_slot_word(&r, 1), ST_READY);
 	zeroipc_stack_close(s);
 	zt_destroy(mem, name);
+}
+
+/* The opener of the hostile-header cases: 8-byte elements. */
+static int open_hostile(zeroipc_memory *mem, const char *sname)
+{
+	zeroipc_stack *s = NULL;
+	int rc = zeroipc_stack_open(&s, mem, sname, 8);
+
+	if (rc == 0)
+		zeroipc_stack_close(s);
+	else
+		assert_null(s);
+	return rc;
 }
 
 static void test_stack_hostile_header_at_open(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL;
-	struct raw r;
+	struct zt_raw r;
+	struct zt_hostile h;
 	uint32_t good[4];
 	char name[128];
 
@@ -528,20 +507,17 @@ static void test_stack_hostile_header_at_open(void **state)
 	assert_ok(zeroipc_stack_create(&s, mem, "s", 8, 4));
 	zeroipc_stack_close(s);
 	s = NULL;
-	r = raw_of(mem, "s", 4, 8);
+	r = zt_raw_of(mem, "s", 4, 8);
 	memcpy(good, r.base, sizeof(good));
+	h = (struct zt_hostile){ .mem = mem, .name = "s",
+				 .base = r.base,
+				 .open = open_hostile,
+				 .validate = zeroipc_stack_validate };
 
+/* Header word `field_index` (top, capacity, elem_size) set to `value`. */
 #define HOSTILE(field_index, value, status)                                    \
-	do {                                                                   \
-		uint32_t bad_ = (uint32_t)(value);                             \
-		memcpy(r.base + 4 * (field_index), &bad_, 4);                  \
-		assert_fails_with(zeroipc_stack_open(&s, mem, "s", 8),         \
-				  status);                                     \
-		assert_null(s);                                                \
-		assert_fails_with(zeroipc_stack_validate(mem, "s"),            \
-				  ZEROIPC_ECORRUPT);                           \
-		memcpy(r.base, good, sizeof(good));                            \
-	} while (0)
+	zt_expect_hostile(&h, 4 * (field_index), 4, (uint32_t)(value), status, \
+			  ZEROIPC_ECORRUPT)
 
 	HOSTILE(0, 4, ZEROIPC_ECORRUPT);            /* top == capacity */
 	HOSTILE(0, 1000000, ZEROIPC_ECORRUPT);      /* top far beyond */
@@ -579,7 +555,7 @@ static void test_stack_hostile_header_after_open(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint64_t v = 3;
 	uint32_t big = 0x7FFFFFFFu;
 	char name[128];
@@ -587,7 +563,7 @@ static void test_stack_hostile_header_after_open(void **state)
 	(void)state;
 	mem = zt_create(name, sizeof(name), "stk-hostile2", SEG_SIZE, 0);
 	assert_ok(zeroipc_stack_create(&s, mem, "s", 8, 4));
-	r = raw_of(mem, "s", 4, 8);
+	r = zt_raw_of(mem, "s", 4, 8);
 	assert_ok(zeroipc_stack_try_push(s, &v));
 
 	/* Capacity rewritten: ignored, the handle uses its own copy. */
@@ -617,7 +593,7 @@ static void test_stack_hostile_state_words(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint64_t v = 3;
 	char name[128];
 
@@ -626,15 +602,15 @@ static void test_stack_hostile_state_words(void **state)
 	assert_ok(zeroipc_stack_create(&s, mem, "s", 8, 4));
 	/* Long slot timeout: a garbage state must fail at once, not wait. */
 	assert_ok(zeroipc_stack_set_slot_timeout(s, 60000000000LL));
-	r = raw_of(mem, "s", 4, 8);
+	r = zt_raw_of(mem, "s", 4, 8);
 	assert_ok(zeroipc_stack_try_push(s, &v));
-	*raw_state(&r, 0) = 0xDEADBEEFu;
+	*zt_raw_slot_word(&r, 0) = 0xDEADBEEFu;
 	assert_fails_with(zeroipc_stack_top(&v, s), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_stack_try_pop(&v, s), ZEROIPC_ECORRUPT);
 	assert_fails_with(zeroipc_stack_validate(mem, "s"), ZEROIPC_ECORRUPT);
 	/* The push onto the garbage slot (index 0 again) is refused too. */
 	assert_fails_with(zeroipc_stack_try_push(s, &v), ZEROIPC_ECORRUPT);
-	*raw_state(&r, 3) = 4;
+	*zt_raw_slot_word(&r, 3) = 4;
 	assert_fails_with(zeroipc_stack_validate(mem, "s"), ZEROIPC_ECORRUPT);
 	zeroipc_stack_close(s);
 	zt_destroy(mem, name);
@@ -644,23 +620,23 @@ static void test_stack_validate_reports_inconsistent_slots(void **state)
 {
 	zeroipc_memory *mem;
 	zeroipc_stack *s = NULL;
-	struct raw r;
+	struct zt_raw r;
 	uint32_t v = 1;
 	char name[128];
 
 	(void)state;
 	mem = zt_create(name, sizeof(name), "stk-validate", SEG_SIZE, 0);
 	assert_ok(zeroipc_stack_create(&s, mem, "s", 4, 3));
-	r = raw_of(mem, "s", 3, 4);
+	r = zt_raw_of(mem, "s", 3, 4);
 	assert_ok(zeroipc_stack_validate(mem, "s"));
 	assert_ok(zeroipc_stack_try_push(s, &v));
 	assert_ok(zeroipc_stack_validate(mem, "s"));
-	*raw_state(&r, 2) = ST_READY; /* above top */
+	*zt_raw_slot_word(&r, 2) = ST_READY; /* above top */
 	assert_fails_with(zeroipc_stack_validate(mem, "s"), ZEROIPC_ECORRUPT);
-	*raw_state(&r, 2) = ST_EMPTY;
-	*raw_state(&r, 0) = ST_READING;
+	*zt_raw_slot_word(&r, 2) = ST_EMPTY;
+	*zt_raw_slot_word(&r, 0) = ST_READING;
 	assert_fails_with(zeroipc_stack_validate(mem, "s"), ZEROIPC_ECORRUPT);
-	*raw_state(&r, 0) = ST_READY;
+	*zt_raw_slot_word(&r, 0) = ST_READY;
 	assert_ok(zeroipc_stack_validate(mem, "s"));
 	assert_fails_with(zeroipc_stack_validate(mem, "nope"),
 			  ZEROIPC_ENOT_FOUND);

@@ -17,11 +17,6 @@
 #define SEG_SIZE ((uint64_t)1 << 16)
 #define TABLE_END ZT_TABLE_END(ZEROIPC_DEFAULT_MAX_ENTRIES)
 
-static uint64_t align8(uint64_t n)
-{
-	return (n + 7) & ~(uint64_t)7;
-}
-
 static void test_table_add_find_count_entry_at(void **state)
 {
 	zeroipc_memory *mem;
@@ -42,13 +37,13 @@ static void test_table_add_find_count_entry_at(void **state)
 	assert_int_equal(off_a, TABLE_END);
 	assert_int_equal(zeroipc_table_count(mem), 1);
 	assert_int_equal(zeroipc_table_free_bytes(mem),
-			 SEG_SIZE - align8(TABLE_END + 100));
+			 SEG_SIZE - zt_align8(TABLE_END + 100));
 
 	assert_ok(zeroipc_table_add(&off_b, mem, "b", 1));
-	assert_int_equal(off_b, align8(off_a + 100));
+	assert_int_equal(off_b, zt_align8(off_a + 100));
 	assert_int_equal(zeroipc_table_count(mem), 2);
 	assert_int_equal(zeroipc_table_free_bytes(mem),
-			 SEG_SIZE - align8(off_b + 1));
+			 SEG_SIZE - zt_align8(off_b + 1));
 
 	memset(&e, 0xff, sizeof(e));
 	assert_ok(zeroipc_table_find(&e, mem, "a"));
@@ -124,7 +119,7 @@ static void test_table_offsets_are_aligned_and_disjoint(void **state)
 		assert_ok(zeroipc_table_add(&off, mem, ename, size));
 		assert_int_equal(off % 8, 0);
 		/* Bump allocation: right after the previous region. */
-		assert_int_equal(off, align8(prev_end));
+		assert_int_equal(off, zt_align8(prev_end));
 		assert_true(off + size <= SEG_SIZE);
 		assert_ok(zeroipc_table_entry_at(&e, mem, i));
 		assert_int_equal(e.offset, off);
@@ -155,7 +150,7 @@ static void test_table_records_exact_size(void **state)
 	assert_int_equal(zt_hdr_u64(mem, ZT_ENTRY_FIELD(1, ZT_ENTRY_LEN)), 1);
 	/* next_offset is the exact end, not rounded; the next add aligns. */
 	assert_int_equal(zt_hdr_u64(mem, ZT_HDR_NEXT_OFFSET),
-			 align8(TABLE_END + 13) + 1);
+			 zt_align8(TABLE_END + 13) + 1);
 	zt_destroy(mem, name);
 }
 
@@ -390,7 +385,7 @@ static void test_table_adds_are_seen_by_other_handles(void **state)
 	assert_int_equal(e.offset, off);
 	/* And the other way, with the allocation continuing correctly. */
 	assert_ok(zeroipc_table_add(&off, other, "from-second", 8));
-	assert_int_equal(off, align8(e.offset + 24));
+	assert_int_equal(off, zt_align8(e.offset + 24));
 	assert_fails_with(zeroipc_table_add(NULL, mem, "from-second", 8),
 			  ZEROIPC_EEXISTS);
 	assert_int_equal(zeroipc_table_count(mem), 2);
