@@ -1,15 +1,26 @@
 # SPDX-License-Identifier: MIT
 """Python Ring benchmark: a stream across two processes through cffi.
 
-Cases (names start with the family, as bench/run expects):
+Cases (names start with the family, as bench/run expects); each element is
+one int64:
 
-  py_ring_single  push()/pop() of one int64 per call (blocking calls)
-  py_ring_batch   write() of 256 / read() of up to 4096 as NumPy arrays
+  py_ring_single        push()/pop() without a timeout, retried until they
+                        succeed (busy-polling, as the reference Python
+                        ring does)
+  py_ring_single_block  push(v, math.inf)/pop(math.inf): the library waits
+                        (spins, then sleeps in the kernel, and the other
+                        side pays for waking it)
+  py_ring_batch         write() of 256 / read() of up to 4096 into a
+                        preallocated array, busy-polling
+  py_ring_batch_block   the same with a timeout of math.inf
 
-The producer (this process, CPU 0) and the consumer (a forked child,
-CPU 1) start together; every element is its sequence number and the
-consumer checks that nothing is lost, repeated or reordered (a round with
-errors fails).  Rate = elements / consumer time from the start to the end
+The single-element cases are compared with the reference ring called
+through cffi ABI mode from Python ("py cffi_abi 8B" of ../shared/peers),
+the batched ones with its batched mode ("py cffi_abi batch256 8B").  The
+producer (this process, CPU 0) and the consumer (a forked child, CPU 1)
+start together; every element is its sequence number and the consumer
+checks that nothing is lost, repeated or reordered (a round with errors
+fails).  Rate = elements / consumer time from the start to the end
 marker.  The ring holds 4096 elements, as the reference ring does.
 
     bench_ring.py --list                protocol of bench/run: case names
@@ -21,84 +32,72 @@ ZEROIPC_LIBRARY=BUILD/libzeroipc.so.1 (bench/run sets both).
 """
 from __future__ import annotations
 
-import argparse
 import math
-import mmap
-import os
-import struct
 import sys
 import time
 
 import numpy as np
 
+from _driver import CAPACITY, END, BatchChecker, main, run_case
 from zeroipc import Memory, Ring
 
-CAPACITY = 4096
 WRITE_BATCH = 256
 READ_BATCH = 4096
-END = -1
 FOREVER = math.inf
 
-# name: (batched, reference in bench/run)
+# name: (batched, blocking)
 CASES = {
-    "py_ring_single": (False, "ring"),
-    "py_ring_batch": (True, "batch"),
+    "py_ring_single": (False, False),
+    "py_ring_single_block": (False, True),
+    "py_ring_batch": (True, False),
+    "py_ring_batch_block": (True, True),
 }
-
-# Shared with the child: ready, go, count, bad, seconds.
-_CTL = struct.Struct("qqqqd")
-
-
-def _pin(cpu: int) -> None:
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except (AttributeError, OSError):
-        pass
-
-
-def _get(ctl: mmap.mmap, i: int) -> float:
-    return _CTL.unpack_from(ctl, 0)[i]
-
-
-def _put(ctl: mmap.mmap, **kw: float) -> None:
-    vals = list(_CTL.unpack_from(ctl, 0))
-    for i, key in enumerate(("ready", "go", "count", "bad", "seconds")):
-        if key in kw:
-            vals[i] = kw[key]
-    _CTL.pack_into(ctl, 0, *vals)
 
 
 def _consume_single(ring: Ring) -> tuple[int, int]:
     pop = ring.pop
     expect = bad = 0
     while True:
-        v = int(pop(FOREVER))
-        if v == END:
-            return expect, bad
-        bad += v != expect
-        expect = v + 1
+        v = pop()
+        if v is None:
+            continue
+        if v != expect:
+            if v == END:
+                return expect, bad
+            bad += 1
+            expect = int(v)
+        expect += 1
 
 
-def _consume_batch(ring: Ring) -> tuple[int, int]:
-    read = ring.read
+def _consume_single_block(ring: Ring) -> tuple[int, int]:
+    pop = ring.pop
     expect = bad = 0
     while True:
-        out = read(READ_BATCH, FOREVER)
-        n = len(out)
-        done = out[n - 1] == END
-        if done:
-            out, n = out[:n - 1], n - 1
-        if n:
-            # Consecutive numbers starting at `expect`, cheaply checked.
-            if out[0] != expect or out[n - 1] != expect + n - 1 or (
-                    n > 2 and (np.diff(out) != 1).any()):
-                bad += 1
-            expect = int(out[n - 1]) + 1
-        if done:
-            return expect, bad
+        v = pop(FOREVER)
+        if v != expect:
+            if v == END:
+                return expect, bad
+            bad += 1
+            expect = int(v)
+        expect += 1
 
 
 def _produce_single(ring: Ring, seconds: float) -> None:
+    push = ring.push
+    seq = 0
+    t0 = time.perf_counter()
+    while True:
+        stop = seq + 4096
+        while seq < stop:
+            if push(seq):
+                seq += 1
+        if time.perf_counter() - t0 >= seconds:
+            break
+    while not push(END):
+        pass
+
+
+def _produce_single_block(ring: Ring, seconds: float) -> None:
     push = ring.push
     seq = 0
     t0 = time.perf_counter()
@@ -112,104 +111,62 @@ def _produce_single(ring: Ring, seconds: float) -> None:
     push(END, FOREVER)
 
 
-def _produce_batch(ring: Ring, seconds: float) -> None:
+def _consume_batch(ring: Ring, timeout: float | None) -> tuple[int, int]:
+    read = ring.read
+    out = np.empty(READ_BATCH, dtype=np.int64)
+    checker = BatchChecker(READ_BATCH)
+    check = checker.check
+    while True:
+        got = read(READ_BATCH, timeout, out=out)
+        if len(got) and check(got):
+            return checker.expect, checker.bad
+
+
+def _produce_batch(ring: Ring, seconds: float,
+                   timeout: float | None) -> None:
     write = ring.write
-    base = np.arange(WRITE_BATCH, dtype=np.int64)
-    seq = 0
+    items = np.arange(WRITE_BATCH, dtype=np.int64)
     t0 = time.perf_counter()
     while True:
         for _ in range(64):
-            write(base + seq, FOREVER)
-            seq += WRITE_BATCH
+            sent = write(items, timeout)
+            while sent < WRITE_BATCH:
+                sent += write(items[sent:], timeout)
+            items += WRITE_BATCH
         if time.perf_counter() - t0 >= seconds:
             break
-    write(np.array([END], dtype=np.int64), FOREVER)
+    while not write(np.array([END], dtype=np.int64), timeout):
+        pass
 
 
-def run_case(name: str, quick: bool) -> int:
-    batched, ref = CASES[name]
-    seconds = 0.15 if quick else 0.4
-    seg = "/zi_bench_pyring_%d" % os.getpid()
-    Memory.unlink(seg, missing_ok=True)
-    mem = Memory(seg, 1 << 20, exclusive=True)
-    # The child inherits the mapping: no name is left behind if a round
-    # dies.
-    Memory.unlink(seg)
-    Ring(mem, "fwd", CAPACITY, dtype=np.int64).close()
-    ctl = mmap.mmap(-1, _CTL.size)
-    _CTL.pack_into(ctl, 0, 0, 0, 0, 0, 0.0)
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            _pin(1)
-            ring = Ring(mem, "fwd", dtype=np.int64)
-            ring.read(0)                  # become the consumer now
-            _put(ctl, ready=1)
-            while _get(ctl, 1) == 0:
-                pass
-            t0 = time.perf_counter()
-            count, bad = (_consume_batch if batched
-                          else _consume_single)(ring)
-            _put(ctl, count=count, bad=bad,
-                 seconds=time.perf_counter() - t0)
-            ring.close()
-            status = 0
-        finally:
-            os._exit(status)
-    _pin(0)
-    ring = Ring(mem, "fwd", dtype=np.int64)
-    ring.write([])                        # become the producer now
-    deadline = time.monotonic() + 30
-    while _get(ctl, 0) == 0:
-        if time.monotonic() > deadline or os.waitpid(pid, os.WNOHANG)[0]:
-            print("%s: the consumer did not start" % name, file=sys.stderr)
-            return 2
-        time.sleep(0.001)
-    _put(ctl, go=1)
-    (_produce_batch if batched else _produce_single)(ring, seconds)
-    _, status = os.waitpid(pid, 0)
-    ring.close()
-    mem.close()
-    if status != 0:
-        print("%s: consumer failed (status %#x)" % (name, status),
-              file=sys.stderr)
-        return 2
-    _, _, count, bad, elapsed = _CTL.unpack_from(ctl, 0)
-    print("RESULT case=%s metric=tput unit=Mmsg/s value=%.3f size=8 ref=%s "
-          "n=%d bad=%d" % (name, count / elapsed / 1e6, ref, count, bad),
-          flush=True)
-    if bad:
-        print("%s: %d sequence errors" % (name, bad), file=sys.stderr)
-        return 4
-    return 0
+def run(name: str, quick: bool) -> int:
+    batched, block = CASES[name]
 
+    def create(mem: Memory) -> None:
+        Ring(mem, "fwd", CAPACITY, dtype=np.int64).close()
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--list", action="store_true",
-                    help="print the case names (bench/run protocol)")
-    ap.add_argument("--case", help="run one round of one case and print "
-                                   "RESULT lines (bench/run protocol)")
-    ap.add_argument("--quick", action="store_true",
-                    help="shorter rounds, for a sanity check")
-    args = ap.parse_args(argv)
-    if args.list:
-        print("\n".join(CASES))
-        return 0
-    if args.case:
-        if args.case not in CASES:
-            print("unknown case %r" % args.case, file=sys.stderr)
-            return 2
-        return run_case(args.case, args.quick)
-    rc = 0
-    for name in CASES:
-        rc = max(rc, run_case(name, args.quick))
-    return rc
+    def open_side(mem: Memory, producer: bool) -> Ring:
+        ring = Ring(mem, "fwd", dtype=np.int64)
+        # Take the role now, so that opening it is not timed.
+        if producer:
+            ring.write([])
+        else:
+            ring.read(0)
+        return ring
+
+    timeout = FOREVER if block else None
+    if batched:
+        def consume(ring: Ring) -> tuple[int, int]:
+            return _consume_batch(ring, timeout)
+
+        def produce(ring: Ring, seconds: float) -> None:
+            _produce_batch(ring, seconds, timeout)
+    else:
+        consume = _consume_single_block if block else _consume_single
+        produce = _produce_single_block if block else _produce_single
+    return run_case(name, quick, create, open_side, consume, produce,
+                    "pybatch" if batched else "py")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(__doc__, CASES, run, sys.argv[1:]))

@@ -11,6 +11,7 @@ themselves.
 from __future__ import annotations
 
 import math
+import struct
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -158,9 +159,148 @@ def thread_slot(tls: threading.local, dtype: np.dtype) -> tuple[Any, Any]:
     try:
         return tls.slot
     except AttributeError:
-        buf = np.zeros(1, dtype=dtype)
-        tls.slot = (buf, ffi.cast("void *", ffi.from_buffer(buf)))
+        tls.slot = element_buffer(dtype)
         return tls.slot
+
+
+# struct format characters for dtypes whose values struct packs exactly as
+# NumPy stores them: plain integers and floats, native byte order ("="
+# gives standard sizes, checked against the item size below).
+_INT_CHARS = {1: "b", 2: "h", 4: "i", 8: "q"}
+_FLOAT_CHARS = {2: "e", 4: "f", 8: "d"}
+
+
+def scalar_packer(dt: np.dtype) -> Any:
+    """``struct.Struct(...).pack`` for a plain numeric `dt` (native order,
+    no fields), else None.
+
+    Packing a Python number into a new bytes object costs less than any
+    assignment into a buffer, and needs no buffer per thread: the element
+    fast path of push().  Where pack() refuses a value (out of range, not
+    a number), the caller converts with NumPy instead, so NumPy's rules
+    decide what is accepted.
+    """
+    if dt.fields is not None or dt.subdtype is not None or not dt.isnative:
+        return None
+    if dt.kind in "iu":
+        ch = _INT_CHARS.get(dt.itemsize)
+        if ch is not None and dt.kind == "u":
+            ch = ch.upper()
+    elif dt.kind == "f":
+        ch = _FLOAT_CHARS.get(dt.itemsize)
+    elif dt.kind == "b" and dt.itemsize == 1:
+        ch = "?"  # truth value, as NumPy converts to bool
+    else:
+        ch = None
+    if ch is None:
+        return None
+    packer = struct.Struct("=" + ch)
+    # A short packing would be read past its end.
+    return packer.pack if packer.size == dt.itemsize else None
+
+
+def element_buffer(dt: np.dtype) -> tuple[np.ndarray, Any]:
+    """A one-element array of `dt` and a ``void *`` to it (the array owns
+    the memory; keep both)."""
+    buf = np.zeros(1, dtype=dt)
+    return buf, ffi.cast("void *", ffi.from_buffer(buf))
+
+
+def numpy_packer(dt: np.dtype, tls: threading.local) -> Any:
+    """A function that converts a value to `dt` with NumPy, into this
+    thread's slot (see :func:`thread_slot`), and returns the slot's
+    pointer: push()'s general path."""
+
+    def via_numpy(value: Any) -> Any:
+        try:
+            buf, ptr = tls.slot
+        except AttributeError:
+            buf, ptr = thread_slot(tls, dt)
+        buf[0] = value
+        return ptr
+
+    return via_numpy
+
+
+def array_arg(values: Any, dt: np.dtype) -> np.ndarray:
+    """`values` as a 1-D C-contiguous array of `dt`: the array itself when
+    it already is one (no copy), else a converted copy."""
+    arr = np.ascontiguousarray(values, dtype=dt)
+    return arr if arr.ndim == 1 else arr.reshape(-1)
+
+
+class OutArrays:
+    """Where pop_many() / read() put what they take: a new array, or the
+    caller's `out` array.
+
+    The last `out` array is remembered with its C pointer (until another
+    one is passed, or :meth:`forget`), so that passing the same array
+    again skips the pointer lookup, which costs as much as moving a few
+    hundred elements.  Remembering holds a reference, which keeps the
+    memory and makes NumPy refuse to resize the array in place.  The pair
+    is one tuple, replaced whole, so threads sharing the object only ever
+    miss.
+    """
+
+    __slots__ = ("dt", "last")
+
+    def __init__(self, dt: np.dtype) -> None:
+        self.dt = dt
+        self.last: tuple[Any, Any] = (None, None)
+
+    def forget(self) -> None:
+        self.last = (None, None)
+
+    def pointer(self, out: Any, n: int) -> Any:
+        """A ``void *`` to `out`, checked to take `n` elements."""
+        last_out, ptr = self.last
+        dt = self.dt
+        if out is last_out:
+            # Its dtype, shape and flags can be changed in place: check
+            # them again.
+            flags = out.flags
+            if out.dtype == dt and out.ndim == 1 and out.shape[0] >= n \
+                    and flags.c_contiguous and flags.writeable:
+                return ptr
+        if type(out) is not np.ndarray:
+            raise TypeError("out must be a NumPy array, not %s"
+                            % type(out).__name__)
+        if out.dtype != dt:
+            raise TypeError("out has dtype %s, expected %s"
+                            % (out.dtype, dt))
+        if out.ndim != 1 or not out.flags.c_contiguous:
+            raise ValueError("out must be a 1-D C-contiguous array")
+        if not out.flags.writeable:
+            raise ValueError("out is read-only")
+        if out.shape[0] < n:
+            raise ValueError("out holds %d elements, fewer than n=%d"
+                             % (out.shape[0], n))
+        # A plain pointer: the reference to `out` keeps the memory.
+        ptr = ffi.cast("void *", ffi.from_buffer(out))
+        self.last = (out, ptr)
+        return ptr
+
+
+# A result array that fills less of its buffer than this many bytes' worth
+# is returned as a view (no copy); see trimmed().
+_KEEP_SLACK = 64 << 10
+
+
+def trimmed(out: np.ndarray, got: int, fresh: bool) -> np.ndarray:
+    """The first `got` elements of `out`.
+
+    A view, except when `out` was allocated by the call (`fresh`) and the
+    unused rest is both large (over 64 KiB) and larger than what was
+    filled: then a copy, so that a short result does not pin a big buffer.
+    Copying a small result costs far more than the bytes it would free.
+    """
+    if got == out.shape[0]:
+        return out
+    if fresh:
+        slack = (out.shape[0] - got) * out.itemsize
+        if slack > _KEEP_SLACK and slack > got * out.itemsize:
+            return out[:got].copy()
+    return out[:got]
 
 
 def documented(prop: property, doc: str) -> property:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import struct
 import threading
 import time
 from typing import Any
@@ -13,16 +12,14 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from ._ffi import ffi, lib
 from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
-                         CFunctions, check_capacity, documented,
-                         element_dtype, outcome, thread_slot, timeout_ns)
+                         CFunctions, OutArrays, array_arg, check_capacity,
+                         documented, element_buffer, element_dtype,
+                         numpy_packer, scalar_packer, thread_slot, timeout_ns,
+                         trimmed)
 from .errors import check
 from .memory import Memory
 
 __all__ = ["Queue"]
-
-# dtype characters whose values `struct` packs exactly as NumPy stores them
-# (native byte order): the fast path of push().
-_STRUCT_CHARS = frozenset("?bBhHiIlLqQefd")
 
 
 class Queue(Bounded):
@@ -43,8 +40,14 @@ class Queue(Bounded):
     that long, sleeping in the kernel (``math.inf``: no limit).  Values are
     copied in and out: ``pop()`` returns a NumPy scalar, or a record for a
     structured dtype.  :meth:`push_many` and :meth:`pop_many` move NumPy
-    arrays in runs, a few library calls per array.  ``len()`` is the number
-    of elements queued (a snapshot).
+    arrays in runs, one library call per array (a timeout may take more):
+    a 1-D C-contiguous array of the dtype is pushed from where it is, and
+    ``pop_many(n, out=buf)`` fills a preallocated array instead of a new
+    one.  ``len()`` is the number of elements queued (a snapshot).
+
+    For speed, poll with ``timeout=None`` (``while not q.push(v): ...``)
+    when both sides are busy anyway: a blocking call that has to sleep
+    makes the other side pay for waking it.
 
     Any number of threads and processes may push and pop at once; nothing
     is lost or returned twice, and the elements one producer pushed come out
@@ -74,20 +77,12 @@ class Queue(Bounded):
         self._itemsize = dt.itemsize
         self._single_producer = bool(single_producer)
         self._single_consumer = bool(single_consumer)
-        # Fast path: scalars of simple dtypes are packed by `struct`,
-        # which costs less per call than a NumPy assignment.
-        self._pack = None
-        if dt.isnative and dt.fields is None and dt.char in _STRUCT_CHARS:
-            # "@": native sizes, which are NumPy's for these characters;
-            # checked, since a short packing would be read past its end.
-            packer = struct.Struct("@" + dt.char)
-            if packer.size == dt.itemsize:
-                self._pack = packer.pack
         # A structured element read from a buffer is a view: copy it out.
         self._copy_out = dt.fields is not None
         # pop() copies into a buffer per thread: the library runs without
         # the GIL, so a buffer shared between threads would race.
         self._tls = threading.local()
+        self._outs = OutArrays(dt)
         # The handle as push() and pop() see it: None once closed.
         self._cell = [self._h]
         self._bind()
@@ -99,6 +94,7 @@ class Queue(Bounded):
         position).  The queue and its elements stay."""
         h = self._h
         self._cell[0] = None
+        self._outs.forget()
         super().close()
         if h is not None:
             ffi.release(h)
@@ -149,10 +145,18 @@ class Queue(Bounded):
         c = self._c
         try_push, wait_push = c.try_push, c.push
         try_pop, wait_pop = c.try_pop, c.pop
-        pack = self._pack
         tls = self._tls
         dtype = self._dtype
+        # Plain numbers are packed by `struct` into a new bytes object (no
+        # shared buffer to race on); anything else, or what struct refuses,
+        # NumPy converts into this thread's slot.
+        via_numpy = numpy_packer(dtype, tls)
+        pack = scalar_packer(dtype) or via_numpy
         copy_out = self._copy_out
+        # A single-consumer handle pops in one thread at a time (its
+        # contract: the library skips the claims that would make a second
+        # one safe), so its buffer needs no per-thread lookup.
+        own = element_buffer(dtype) if self._single_consumer else None
         ok, full, empty, timed_out = OK, EFULL, EEMPTY, ETIMEOUT
         forever, inf = WAIT_FOREVER, math.inf
         closed = str(self._closed_error())
@@ -161,20 +165,16 @@ class Queue(Bounded):
             h = cell[0]
             if h is None:
                 raise ValueError(closed)
-            data: Any = None
-            if pack is not None:
-                try:
-                    data = pack(value)
-                except (struct.error, TypeError):
-                    pass  # NumPy converts (or reports) it below
-            if data is None:
-                buf, data = thread_slot(tls, dtype)
-                buf[0] = value
+            try:
+                data = pack(value)
+            except Exception:  # noqa: BLE001 - NumPy decides (or raises)
+                data = via_numpy(value)
             if timeout is None:
                 status = try_push(h, data)
+            elif timeout == inf:
+                status = wait_push(h, data, forever)
             else:
-                status = wait_push(h, data, forever if timeout == inf
-                                   else timeout_ns(timeout))
+                status = wait_push(h, data, timeout_ns(timeout))
             if status == ok:
                 return True
             if status == full or status == timed_out:
@@ -187,14 +187,15 @@ class Queue(Bounded):
             if h is None:
                 raise ValueError(closed)
             try:
-                buf, ptr = tls.slot
+                buf, ptr = own or tls.slot
             except AttributeError:
                 buf, ptr = thread_slot(tls, dtype)
             if timeout is None:
                 status = try_pop(ptr, h)
+            elif timeout == inf:
+                status = wait_pop(ptr, h, forever)
             else:
-                status = wait_pop(ptr, h, forever if timeout == inf
-                                  else timeout_ns(timeout))
+                status = wait_pop(ptr, h, timeout_ns(timeout))
             if status == ok:
                 return buf[0].copy() if copy_out else buf[0]
             if status == empty or status == timed_out:
@@ -212,31 +213,53 @@ class Queue(Bounded):
 
     # -- runs of elements ------------------------------------------------
 
+    def _count(self) -> Any:
+        """This thread's ``size_t`` out-parameter."""
+        tls = self._tls
+        try:
+            return tls.count
+        except AttributeError:
+            tls.count = ffi.new("size_t *")
+            return tls.count
+
     def push_many(self, values: ArrayLike,
                   timeout: float | None = None) -> int:
         """Push the elements of `values` (converted to a 1-D array of the
         dtype) in order, in runs.
 
-        With ``timeout=None`` it pushes as many as fit now; with a number of
-        seconds it waits up to that long in all for room for the rest.
-        Returns how many were pushed: always the first ones of `values`.
+        A 1-D C-contiguous array of the dtype is pushed from where it is,
+        without a copy.  With ``timeout=None`` it pushes as many as fit
+        now; with a number of seconds it waits up to that long in all for
+        room for the rest.  Returns how many were pushed: always the first
+        ones of `values`.
         """
-        h = self._handle()
-        arr = np.ascontiguousarray(values, dtype=self._dtype).reshape(-1)
+        h = self._cell[0]
+        if h is None:
+            raise self._closed_error()
+        arr = array_arg(values, self._dtype)
         total = arr.shape[0]
         if total == 0:
             return 0
-        base = ffi.cast("char *", ffi.from_buffer(arr))
-        count = ffi.new("size_t *")
+        base = ffi.from_buffer(arr)
+        count = self._count()
+        if timeout is None:
+            # One call fills every free slot in order; another would only
+            # find the queue full.
+            status = self._c.push_n(count, h, base, total, 0)
+            if status == OK:
+                return count[0]
+            if status == EFULL or status == ETIMEOUT:
+                return 0
+            check(status)
+            return 0
+        base = ffi.cast("char *", base)
         size = self._itemsize
         deadline = None
-        if timeout is not None and not math.isinf(timeout):
+        if not math.isinf(timeout):
             deadline = time.monotonic() + max(timeout, 0.0)
         done = 0
         while done < total:
-            if timeout is None:
-                wait = 0
-            elif deadline is None:
+            if deadline is None:
                 wait = WAIT_FOREVER
             else:
                 wait = max(0, int((deadline - time.monotonic()) * 1e9))
@@ -244,35 +267,49 @@ class Queue(Bounded):
                                     total - done, wait)
             if status == OK:
                 done += count[0]
-                if timeout is None:
-                    # One call fills every free slot in order; another
-                    # would only find the queue full.
-                    break
                 continue
             if status == EFULL or status == ETIMEOUT:
                 break
             check(status)
         return done
 
-    def pop_many(self, n: int, timeout: float | None = None) -> np.ndarray:
+    def pop_many(self, n: int, timeout: float | None = None, *,
+                 out: np.ndarray | None = None) -> np.ndarray:
         """Remove up to `n` of the oldest elements and return them, oldest
-        first, as a new array of the dtype.
+        first, as an array of the dtype.
 
         With ``timeout=None`` it takes what is there now (possibly nothing:
         an empty array); with a number of seconds it waits up to that long
         for the first element, then takes what is there, up to `n`.
+
+        The array is new, or with `out` (a writable 1-D C-contiguous array
+        of the dtype with room for `n`) the first elements of `out`: the
+        result is the view ``out[:count]``, and no array is allocated.
         """
-        h = self._handle()
+        h = self._cell[0]
+        if h is None:
+            raise self._closed_error()
         if n < 0:
             raise ValueError("n must be >= 0, got %d" % n)
-        out = np.empty(n, dtype=self._dtype)
-        if n == 0:
-            return out
-        count = ffi.new("size_t *")
+        fresh = out is None
+        if fresh:
+            out = np.empty(n, dtype=self._dtype)
+            if n == 0:
+                return out
+            ptr = ffi.from_buffer(out)
+        else:
+            ptr = self._outs.pointer(out, n)
+            if n == 0:
+                return out[:0]
+        count = self._count()
         # One call takes every published element in order (up to n).
-        status = self._c.pop_n(ffi.cast("void *", ffi.from_buffer(out)),
-                               count, h, n, timeout_ns(timeout))
-        if not outcome(status, (EEMPTY, ETIMEOUT)):
+        status = self._c.pop_n(ptr, count, h, n,
+                               0 if timeout is None else
+                               WAIT_FOREVER if timeout == math.inf else
+                               timeout_ns(timeout))
+        if status == OK:
+            return trimmed(out, count[0], fresh)
+        if status == EEMPTY or status == ETIMEOUT:
             return out[:0]
-        done = count[0]
-        return out[:done] if done < n else out
+        check(status)
+        return out[:0]

@@ -4,6 +4,7 @@ for streaming data between two processes."""
 from __future__ import annotations
 
 import atexit
+import math
 import time
 import weakref
 from typing import Any, Iterator
@@ -13,33 +14,97 @@ from numpy.typing import DTypeLike
 
 from ._ffi import ffi, lib
 from ._structure import (EEMPTY, EFULL, ETIMEOUT, WAIT_FOREVER, CFunctions,
-                         ElementStructure, check_capacity, documented,
-                         element_dtype, outcome, timeout_ns)
+                         ElementStructure, OutArrays, array_arg,
+                         check_capacity, documented, element_buffer,
+                         element_dtype, outcome, scalar_packer, timeout_ns,
+                         trimmed)
 from ._view import address_of, byte_view
 from .errors import check
 from .memory import Memory
 
 __all__ = ["Ring"]
 
-# Open consumers, flushed when the interpreter exits: atexit handlers run
-# before module teardown, while every mapping is still there; handle
-# destructors run later, in no particular order, and never publish.
-_consumers: "weakref.WeakSet[Ring]" = weakref.WeakSet()
-
-
-def _flush_consumers_at_exit() -> None:
-    for ring in list(_consumers):
-        try:
-            ring.flush()
-        except Exception:  # noqa: BLE001 - exiting; nothing to report to
-            pass
-
-
-atexit.register(_flush_consumers_at_exit)
-
 _PRODUCER = int(lib.ZEROIPC_RING_PRODUCER)
 _CONSUMER = int(lib.ZEROIPC_RING_CONSUMER)
 _EMPTY_OR_FULL = (EEMPTY, EFULL, ETIMEOUT)
+
+
+class _Sides:
+    """The producer and consumer handles of one Ring object, each opened
+    when first needed (None until then, and once closed).
+
+    The object and its push() / pop() closures share this, not the object
+    itself: closures holding the object would make a reference cycle,
+    which delays closing; closures holding a weak reference would stop
+    working when only they are kept (``push = Ring(...).push``).
+    """
+
+    __slots__ = ("w", "r", "memh", "cname", "es", "opts", "closed_msg",
+                 "__weakref__")
+
+    def __init__(self, memh: Any, cname: bytes, es: int, opts: Any,
+                 closed_msg: str) -> None:
+        self.w: Any = None
+        self.r: Any = None
+        self.memh = memh          # None once closed
+        self.cname = cname
+        self.es = es
+        self.opts = opts
+        self.closed_msg = closed_msg
+
+    def _open(self, role: int) -> Any:
+        memh = self.memh
+        if memh is None:
+            raise ValueError(self.closed_msg)
+        out = ffi.new("zeroipc_ring **")
+        check(lib.zeroipc_ring_open(out, memh, self.cname, self.es, role,
+                                    self.opts))
+        # The handle keeps the memory handle: the mapping outlives it.
+        return ffi.gc(out[0], lambda p, _mem=memh,
+                      _close=lib.zeroipc_ring_close: _close(p))
+
+    def producer(self) -> Any:
+        w = self.w
+        if w is None:
+            w = self.w = self._open(_PRODUCER)
+        return w
+
+    def consumer(self) -> Any:
+        r = self.r
+        if r is None:
+            r = self.r = self._open(_CONSUMER)
+            _consumers.add(self)
+        return r
+
+    def close(self) -> None:
+        """Drop both handles (the consumer hands back what it read first)
+        and refuse to open them again."""
+        r = self.r
+        self.w = self.r = None
+        self.memh = None
+        if r is not None:
+            # The handle still holds the mapping.
+            lib.zeroipc_ring_flush(r)
+            _consumers.discard(self)
+
+
+# Open consumers, flushed when the interpreter exits: atexit handlers run
+# before module teardown, while every mapping is still there; handle
+# destructors run later, in no particular order, and never publish.
+_consumers: "weakref.WeakSet[_Sides]" = weakref.WeakSet()
+
+
+def _flush_consumers_at_exit() -> None:
+    for sides in list(_consumers):
+        r = sides.r
+        if r is not None:
+            try:
+                lib.zeroipc_ring_flush(r)
+            except Exception:  # noqa: BLE001 - exiting; nothing to report
+                pass
+
+
+atexit.register(_flush_consumers_at_exit)
 
 
 class Ring(ElementStructure):
@@ -65,6 +130,9 @@ class Ring(ElementStructure):
     up) and returns the count; ``read(n)`` returns an array of up to `n`
     elements (with a timeout: waits for at least one).  Values are copied:
     ``pop()`` returns a NumPy scalar, or a record for a structured dtype.
+    ``write`` takes a 1-D C-contiguous array of the dtype from where it is
+    (anything else is converted first), and ``read(n, out=buf)`` fills a
+    preallocated array instead of a new one.
 
     The consumer hands freed space back to the producer in batches
     (`release_batch` elements, default a quarter of the capacity), when it
@@ -93,50 +161,43 @@ class Ring(ElementStructure):
         # A handle without a role (0) for the queries; the producer and
         # consumer handles are opened when first needed.
         self._attach_elements(mem, name, capacity, dt, (0, self._opts))
-        self._w: Any = None
-        self._r: Any = None
-        # One element of scratch per side: a side is used by one thread at
-        # a time (the SPSC contract), so it needs no fresh buffer per call.
-        self._wbuf = np.zeros(1, dtype=dt)
-        self._wptr = ffi.from_buffer(self._wbuf)
-        self._rbuf = np.zeros(1, dtype=dt)
-        self._rptr = ffi.from_buffer(self._rbuf)
-        self._count = ffi.new("uint64_t *")
+        # The side handles, opened when first needed.
+        self._sides = _Sides(self._memh, self._cname, self._elem_size,
+                             self._opts, str(self._closed_error()))
+        # Scratch per side: a side is used by one thread at a time (the
+        # SPSC contract), so it needs no fresh buffer per call.  Each side
+        # has its own, so a loopback ring may be written by one thread and
+        # read by another.
+        self._wbuf, self._wptr = element_buffer(dt)
+        self._rbuf, self._rptr = element_buffer(dt)
+        self._wcount = ffi.new("uint64_t *")
+        self._rcount = ffi.new("uint64_t *")
+        self._outs = OutArrays(dt)
         self._region = ffi.new("void **")
         self._cregion = ffi.new("const void **")
-
-    def _open_side(self, role: int) -> Any:
-        out = ffi.new("zeroipc_ring **")
-        check(self._c.open(out, self._memh, self._cname, self._elem_size,
-                           role, self._opts))
-        return self._own(out[0])
+        self._bind()
 
     # -- lifecycle -------------------------------------------------------
 
     def close(self) -> None:
         """Release the handles (a consumer first hands back what it read).
         The ring and its elements stay.  Idempotent."""
-        r, self._r = self._r, None
-        if r is not None:
-            # The mapping is alive: this object still holds the memory.
-            self._c.flush(r)
-            _consumers.discard(self)
-        self._w = None
+        self._sides.close()
+        self._outs.forget()
         super().close()
 
     def _producer(self) -> Any:
-        w = self._w
+        w = self._sides.w
         if w is None:
             self._handle()
-            w = self._w = self._open_side(_PRODUCER)
+            w = self._sides.producer()
         return w
 
     def _consumer(self) -> Any:
-        r = self._r
+        r = self._sides.r
         if r is None:
             self._handle()
-            r = self._r = self._open_side(_CONSUMER)
-            _consumers.add(self)
+            r = self._sides.consumer()
         return r
 
     # -- description -----------------------------------------------------
@@ -146,7 +207,8 @@ class Ring(ElementStructure):
 
     def __len__(self) -> int:
         h = self._handle()
-        return int(self._c.size(self._r if self._r is not None else h))
+        r = self._sides.r
+        return int(self._c.size(r if r is not None else h))
 
     def empty(self) -> bool:
         return len(self) == 0
@@ -165,37 +227,81 @@ class Ring(ElementStructure):
         seconds it waits up to that long (``math.inf``: no limit).  Returns
         False if the ring stayed full.
         """
-        w = self._producer()
-        self._wbuf[0] = value
-        if timeout is None:
-            status = lib.zeroipc_ring_try_write(w, self._wptr)
-        else:
-            status = lib.zeroipc_ring_write(w, self._wptr,
-                                            timeout_ns(timeout))
-        if status == 0:
-            return True
-        if status in _EMPTY_OR_FULL:
-            return False
-        check(status)
-        return False
+        return self._push(value, timeout)
 
     def pop(self, timeout: float | None = None) -> Any:
         """Remove and return the oldest element, or None if the ring is
         empty.  ``timeout`` as for :meth:`push`."""
-        r = self._consumer()
-        if timeout is None:
-            status = lib.zeroipc_ring_try_read(self._rptr, r)
-        else:
-            status = lib.zeroipc_ring_read(self._rptr, r,
-                                           timeout_ns(timeout))
-        if status == 0:
-            # An element of a structured dtype is a view: copy it out.
-            return self._rbuf[0].copy() if self._dtype.fields else \
-                self._rbuf[0]
-        if status in _EMPTY_OR_FULL:
+        return self._pop(timeout)
+
+    def _bind(self) -> None:
+        """Make this object's push() and pop(): closures over what they
+        use, set as instance attributes (see Queue._bind).  They share the
+        side handles (:class:`_Sides`) with the object, not the object."""
+        sides = self._sides
+        try_write, wait_write = lib.zeroipc_ring_try_write, \
+            lib.zeroipc_ring_write
+        try_read, wait_read = lib.zeroipc_ring_try_read, \
+            lib.zeroipc_ring_read
+        wbuf, wptr = self._wbuf, self._wptr
+        rbuf, rptr = self._rbuf, self._rptr
+        copy_out = self._dtype.fields is not None
+        full, empty, timed_out = EFULL, EEMPTY, ETIMEOUT
+        forever, inf = WAIT_FOREVER, math.inf
+
+        def via_numpy(value: Any) -> Any:
+            wbuf[0] = value
+            return wptr
+
+        # Plain numbers go through struct (see Queue._bind).
+        pack = scalar_packer(self._dtype) or via_numpy
+
+        def push(value: Any, timeout: float | None = None) -> bool:
+            w = sides.w
+            if w is None:
+                w = sides.producer()
+            try:
+                data = pack(value)
+            except Exception:  # noqa: BLE001 - NumPy decides (or raises)
+                data = via_numpy(value)
+            if timeout is None:
+                status = try_write(w, data)
+            elif timeout == inf:
+                status = wait_write(w, data, forever)
+            else:
+                status = wait_write(w, data, timeout_ns(timeout))
+            if status == 0:
+                return True
+            if status == full or status == timed_out or status == empty:
+                return False
+            check(status)
+            return False
+
+        def pop(timeout: float | None = None) -> Any:
+            r = sides.r
+            if r is None:
+                r = sides.consumer()
+            if timeout is None:
+                status = try_read(rptr, r)
+            elif timeout == inf:
+                status = wait_read(rptr, r, forever)
+            else:
+                status = wait_read(rptr, r, timeout_ns(timeout))
+            if status == 0:
+                # An element of a structured dtype is a view: copy it out.
+                return rbuf[0].copy() if copy_out else rbuf[0]
+            if status == empty or status == timed_out or status == full:
+                return None
+            check(status)
             return None
-        check(status)
-        return None
+
+        push.__doc__ = Ring.push.__doc__
+        pop.__doc__ = Ring.pop.__doc__
+        self._push = push
+        self._pop = pop
+        # Instance attributes shadow the methods: ring.push is the closure.
+        self.push = push  # type: ignore[method-assign]
+        self.pop = pop  # type: ignore[method-assign]
 
     def __iter__(self) -> Iterator[Any]:
         """Pop elements until the ring is empty."""
@@ -211,22 +317,29 @@ class Ring(ElementStructure):
         """Append the elements of `data` (anything NumPy converts to a 1-d
         array of the dtype) in order; return how many were appended.
 
-        With ``timeout=None`` it appends what fits now (possibly 0); with a
-        number of seconds it waits for space until all are appended or the
-        time is up (``math.inf``: no limit).
+        A 1-D C-contiguous array of the dtype is written from where it is,
+        without a copy.  With ``timeout=None`` it appends what fits now
+        (possibly 0); with a number of seconds it waits for space until all
+        are appended or the time is up (``math.inf``: no limit).
         """
-        w = self._producer()
-        arr = np.ascontiguousarray(data, dtype=self._dtype).reshape(-1)
+        w = self._sides.w
+        if w is None:
+            w = self._producer()
+        arr = array_arg(data, self._dtype)
         total = arr.shape[0]
         if total == 0:
             return 0
         ptr = ffi.from_buffer(arr)
-        es = self._elem_size
-        ns = timeout_ns(timeout)
+        count = self._wcount
+        ns = 0 if timeout is None else timeout_ns(timeout)
         if ns == 0:
-            status = lib.zeroipc_ring_write_n(self._count, w, ptr, total, 0)
-            return (int(self._count[0]) if outcome(status, _EMPTY_OR_FULL)
-                    else 0)
+            status = lib.zeroipc_ring_write_n(count, w, ptr, total, 0)
+            if status == 0:
+                return count[0]
+            outcome(status, _EMPTY_OR_FULL)
+            return 0
+        ptr = ffi.cast("char *", ptr)
+        es = self._elem_size
         forever = ns == WAIT_FOREVER
         end = time.monotonic_ns() + ns
         done = 0
@@ -234,55 +347,68 @@ class Ring(ElementStructure):
             left = ns if forever else end - time.monotonic_ns()
             if left <= 0 and not forever:
                 break
-            status = lib.zeroipc_ring_write_n(self._count, w,
-                                              ptr + done * es, total - done,
-                                              left)
+            status = lib.zeroipc_ring_write_n(count, w, ptr + done * es,
+                                              total - done, left)
             if not outcome(status, _EMPTY_OR_FULL):
                 break
-            done += int(self._count[0])
+            done += int(count[0])
         return done
 
-    def read(self, n: int | None = None,
-             timeout: float | None = None) -> np.ndarray:
+    def read(self, n: int | None = None, timeout: float | None = None, *,
+             out: np.ndarray | None = None) -> np.ndarray:
         """Remove and return up to `n` elements (default: the capacity) as
-        a new array, in order.
+        an array, in order.
 
         With ``timeout=None`` it returns what is there now (possibly an
         empty array); with a number of seconds it waits up to that long for
         at least one element (``math.inf``: no limit).
+
+        The array is new, or with `out` (a writable 1-D C-contiguous array
+        of the dtype with room for `n`) the first elements of `out`: the
+        result is the view ``out[:count]``, and no array is allocated.
         """
-        r = self._consumer()
+        r = self._sides.r
+        if r is None:
+            r = self._consumer()
         if n is None:
             n = self._capacity
         if n < 0:
             raise ValueError("n must be >= 0, got %d" % n)
-        out = np.empty(n, dtype=self._dtype)
-        if n == 0:
-            return out
-        status = lib.zeroipc_ring_read_n(self._count, ffi.from_buffer(out),
-                                         r, n, timeout_ns(timeout))
-        if not outcome(status, _EMPTY_OR_FULL):
-            return out[:0]
-        got = int(self._count[0])
-        return out if got == n else out[:got].copy()
+        fresh = out is None
+        if fresh:
+            out = np.empty(n, dtype=self._dtype)
+            if n == 0:
+                return out
+            ptr = ffi.from_buffer(out)
+        else:
+            ptr = self._outs.pointer(out, n)
+            if n == 0:
+                return out[:0]
+        count = self._rcount
+        status = lib.zeroipc_ring_read_n(
+            count, ptr, r, n, 0 if timeout is None else timeout_ns(timeout))
+        if status == 0:
+            return trimmed(out, count[0], fresh)
+        outcome(status, _EMPTY_OR_FULL)
+        return out[:0]
 
     # -- zero copy -------------------------------------------------------
 
-    def _in_place(self, call: Any, region: Any, side: Any,
+    def _in_place(self, call: Any, region: Any, count: Any, side: Any,
                   max_count: int | None, timeout: float | None,
                   readonly: bool) -> np.ndarray:
-        """reserve() or peek() (`call`, with its `region` out-pointer, on
-        handle `side`): an array over the elements in place, or empty."""
+        """reserve() or peek() (`call`, with its `region` and `count`
+        out-pointers, on handle `side`): an array over the elements in
+        place, or empty."""
         if max_count is None:
             max_count = self._capacity
         if max_count <= 0:
             raise ValueError("max_count must be positive, got %d" % max_count)
-        status = call(region, self._count, side, max_count,
-                      timeout_ns(timeout))
+        status = call(region, count, side, max_count, timeout_ns(timeout))
         if not outcome(status, _EMPTY_OR_FULL):
             return np.empty(0, dtype=self._dtype)
         raw = byte_view(self._memh, address_of(region[0]),
-                        int(self._count[0]) * self._elem_size, readonly)
+                        int(count[0]) * self._elem_size, readonly)
         return raw.view(self._dtype)
 
     def reserve(self, max_count: int | None = None,
@@ -293,7 +419,8 @@ class Ring(ElementStructure):
         Fill it, then :meth:`commit` how many are done.  Do not use the
         array after the commit."""
         return self._in_place(lib.zeroipc_ring_reserve, self._region,
-                              self._producer(), max_count, timeout, False)
+                              self._wcount, self._producer(), max_count,
+                              timeout, False)
 
     def commit(self, count: int) -> None:
         """Publish the first `count` elements of the last :meth:`reserve`."""
@@ -306,7 +433,8 @@ class Ring(ElementStructure):
         if the ring is empty (with a timeout: for that long).  They stay
         until :meth:`release`; do not use the array after that."""
         return self._in_place(lib.zeroipc_ring_peek, self._cregion,
-                              self._consumer(), max_count, timeout, True)
+                              self._rcount, self._consumer(), max_count,
+                              timeout, True)
 
     def release(self, count: int) -> None:
         """Consume the first `count` elements of the last :meth:`peek`."""
@@ -316,6 +444,7 @@ class Ring(ElementStructure):
         """Hand every element read so far back to the producer as space
         now (a no-op before the first read)."""
         self._handle()
-        if self._r is not None:
-            check(self._c.flush(self._r))
+        r = self._sides.r
+        if r is not None:
+            check(self._c.flush(r))
 

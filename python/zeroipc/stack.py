@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from ._structure import (EEMPTY, EFULL, ETIMEOUT, Bounded, CFunctions,
-                         check_capacity, documented, element_dtype, outcome,
+from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
+                         CFunctions, check_capacity, documented,
+                         element_dtype, numpy_packer, outcome, scalar_packer,
                          thread_slot, timeout_ns)
 from .errors import check
 from .memory import Memory
@@ -50,9 +51,13 @@ class Stack(Bounded):
         # A structured element read from a buffer is a view: copy it out.
         self._copy_out = dt.fields is not None
         self._tls = threading.local()
+        # The handle as push() and pop() see it: None once closed.
+        self._cell = [self._h]
+        self._bind()
 
     def close(self) -> None:
         """Release the handle.  The stack and its elements stay."""
+        self._cell[0] = None
         super().close()
 
     # -- description -----------------------------------------------------
@@ -95,28 +100,80 @@ class Stack(Bounded):
         seconds it waits up to that long (``math.inf``: no limit).  Returns
         False if the element was not pushed.
         """
-        h = self._handle()
-        buf, ptr = self._slot()
-        buf[0] = value
-        if timeout is None:
-            status = self._c.try_push(h, ptr)
-        else:
-            status = self._c.push(h, ptr, timeout_ns(timeout))
-        return outcome(status, (EFULL, ETIMEOUT))
+        return self._push(value, timeout)
 
     def pop(self, timeout: float | None = None) -> Any:
         """Remove and return the top element, or None.
 
         ``timeout`` as for :meth:`push`: None does not wait for an element.
         """
-        h = self._handle()
-        buf, ptr = self._slot()
-        if timeout is None:
-            status = self._c.try_pop(ptr, h)
-        else:
-            status = self._c.pop(ptr, h, timeout_ns(timeout))
-        return (self._result(buf) if outcome(status, (EEMPTY, ETIMEOUT))
-                else None)
+        return self._pop(timeout)
+
+    def _bind(self) -> None:
+        """Make this object's push() and pop(): closures over what they
+        use (not over self), set as instance attributes, as Queue does."""
+        cell = self._cell
+        c = self._c
+        try_push, wait_push = c.try_push, c.push
+        try_pop, wait_pop = c.try_pop, c.pop
+        tls = self._tls
+        dtype = self._dtype
+        via_numpy = numpy_packer(dtype, tls)
+        pack = scalar_packer(dtype) or via_numpy
+        copy_out = self._copy_out
+        ok, full, empty, timed_out = OK, EFULL, EEMPTY, ETIMEOUT
+        forever, inf = WAIT_FOREVER, math.inf
+        closed = str(self._closed_error())
+
+        def push(value: Any, timeout: float | None = None) -> bool:
+            h = cell[0]
+            if h is None:
+                raise ValueError(closed)
+            try:
+                data = pack(value)
+            except Exception:  # noqa: BLE001 - NumPy decides (or raises)
+                data = via_numpy(value)
+            if timeout is None:
+                status = try_push(h, data)
+            elif timeout == inf:
+                status = wait_push(h, data, forever)
+            else:
+                status = wait_push(h, data, timeout_ns(timeout))
+            if status == ok:
+                return True
+            if status == full or status == timed_out:
+                return False
+            check(status)
+            return True
+
+        def pop(timeout: float | None = None) -> Any:
+            h = cell[0]
+            if h is None:
+                raise ValueError(closed)
+            try:
+                buf, ptr = tls.slot
+            except AttributeError:
+                buf, ptr = thread_slot(tls, dtype)
+            if timeout is None:
+                status = try_pop(ptr, h)
+            elif timeout == inf:
+                status = wait_pop(ptr, h, forever)
+            else:
+                status = wait_pop(ptr, h, timeout_ns(timeout))
+            if status == ok:
+                return buf[0].copy() if copy_out else buf[0]
+            if status == empty or status == timed_out:
+                return None
+            check(status)
+            return None
+
+        push.__doc__ = Stack.push.__doc__
+        pop.__doc__ = Stack.pop.__doc__
+        self._push = push
+        self._pop = pop
+        # Instance attributes shadow the methods: s.push is the closure.
+        self.push = push  # type: ignore[method-assign]
+        self.pop = pop  # type: ignore[method-assign]
 
     def top(self) -> Any:
         """A copy of the top element without removing it, or None if the
