@@ -199,6 +199,40 @@ def scalar_packer(dt: np.dtype) -> Any:
     return packer.pack if packer.size == dt.itemsize else None
 
 
+def push_closure(cell: list, try_push: Any, wait_push: Any, pack: Any,
+                 via_numpy: Any, closed: str) -> Any:
+    """The per-element push() of Queue and Stack: a closure over what it
+    uses, so each call does no attribute lookups (one Python call costs
+    about as much as the library call).  `cell[0]` is the C handle, None
+    once closed; `pack` turns a value into the element's bytes, falling
+    back to `via_numpy` for anything it cannot pack."""
+    ok, full, timed_out = OK, EFULL, ETIMEOUT
+    forever, inf = WAIT_FOREVER, math.inf
+
+    def push(value: Any, timeout: float | None = None) -> bool:
+        h = cell[0]
+        if h is None:
+            raise ValueError(closed)
+        try:
+            data = pack(value)
+        except Exception:  # noqa: BLE001 - NumPy decides (or raises)
+            data = via_numpy(value)
+        if timeout is None:
+            status = try_push(h, data)
+        elif timeout == inf:
+            status = wait_push(h, data, forever)
+        else:
+            status = wait_push(h, data, timeout_ns(timeout))
+        if status == ok:
+            return True
+        if status == full or status == timed_out:
+            return False
+        check(status)
+        return True
+
+    return push
+
+
 def element_buffer(dt: np.dtype) -> tuple[np.ndarray, Any]:
     """A one-element array of `dt` and a ``void *`` to it (the array owns
     the memory; keep both)."""

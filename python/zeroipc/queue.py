@@ -14,8 +14,8 @@ from ._ffi import ffi, lib
 from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
                          CFunctions, OutArrays, array_arg, check_capacity,
                          documented, element_buffer, element_dtype,
-                         numpy_packer, scalar_packer, thread_slot, timeout_ns,
-                         trimmed)
+                         numpy_packer, push_closure, scalar_packer,
+                         thread_slot, timeout_ns, trimmed)
 from .errors import check
 from .memory import Memory
 
@@ -161,26 +161,8 @@ class Queue(Bounded):
         forever, inf = WAIT_FOREVER, math.inf
         closed = str(self._closed_error())
 
-        def push(value: Any, timeout: float | None = None) -> bool:
-            h = cell[0]
-            if h is None:
-                raise ValueError(closed)
-            try:
-                data = pack(value)
-            except Exception:  # noqa: BLE001 - NumPy decides (or raises)
-                data = via_numpy(value)
-            if timeout is None:
-                status = try_push(h, data)
-            elif timeout == inf:
-                status = wait_push(h, data, forever)
-            else:
-                status = wait_push(h, data, timeout_ns(timeout))
-            if status == ok:
-                return True
-            if status == full or status == timed_out:
-                return False
-            check(status)
-            return True
+        push = push_closure(cell, try_push, wait_push, pack, via_numpy,
+                            closed)
 
         def pop(timeout: float | None = None) -> Any:
             h = cell[0]
