@@ -766,7 +766,7 @@ static void test_ring_consumer_publishes_when_producer_waits(void **state)
 	zeroipc_ring *w = NULL, *r = NULL;
 	zeroipc_ring_opts lazy = batch_opts(8);
 	zeroipc_table_entry e;
-	const uint32_t *space_waiters;
+	const uint32_t *space_seq;
 	struct pollfd pfd;
 	struct xp *x;
 	uint64_t v;
@@ -791,13 +791,15 @@ static void test_ring_consumer_publishes_when_producer_waits(void **state)
 
 	assert_int_equal(pipe(x->to_parent), 0);
 	pid = zt_fork(child_blocked_writer, x);
-	/* Wait until the writer sleeps on the space eventcount (the second
-	 * of the companion's {waiters, seq} pairs). */
+	/* Wait until the writer has armed the space eventcount (the seq word
+	 * of the second of the companion's {waiters, seq} pairs): the armed
+	 * bit, not the waiter count, is what the consumer looks at, and a
+	 * waiter counts itself before it arms. */
 	assert_ok(zeroipc_table_find(&e, mem, "x.wait"));
-	space_waiters = (const uint32_t *)(void *)((unsigned char *)
-		zeroipc_memory_base(mem) + e.offset + 8);
+	space_seq = (const uint32_t *)(void *)((unsigned char *)
+		zeroipc_memory_base(mem) + e.offset + 12);
 	t0 = zt_now_ns();
-	while (__atomic_load_n(space_waiters, __ATOMIC_ACQUIRE) == 0) {
+	while ((__atomic_load_n(space_seq, __ATOMIC_ACQUIRE) & 1u) == 0) {
 		assert_true(zt_now_ns() - t0 < LONG_NS);
 		sched_yield();
 	}
