@@ -105,10 +105,18 @@ struct zeroipc_queue {
 	uint32_t quarter;                 /* capacity / 4, at least 1 */
 	uint32_t lazy_mask;               /* lazy store interval - 1 */
 	bool writable;
-	/* Single producer: next position, and "found full, wait a quarter". */
+	/* Writable, and elements of a size move_one() copies inline. */
+	bool fast_one;
+	/* Large enough for producers to prefetch (QUEUE_PREFETCH_AHEAD). */
+	bool ahead;
+	/* Single producer: next position, and "found full, wait a quarter".
+	 * Default mode: where this handle expects tail, the end of its last
+	 * claim (a guess that the claim's CAS checks; handle threads share
+	 * it, so it is accessed atomically, relaxed). */
 	bool pfull;
 	uint32_t ppos;
-	/* Single consumer: next position. */
+	/* Single consumer: next position.  Default mode: the guess of head,
+	 * as ppos. */
 	uint32_t cpos;
 	char name[ZEROIPC_NAME_MAX + 1];
 };
@@ -232,6 +240,42 @@ SIDE_INLINE uint32_t *side_pos(zeroipc_queue *q, enum queue_side side)
 
 /* ---- copying elements ---- */
 
+/*
+ * A producer of a batch prefetches (zeroipc__prefetch_for_write()) the
+ * slots and sequence words of the next batch, so that those fetches
+ * overlap with copying this batch.  (Single pushes do not prefetch:
+ * measured, it made them slower.)
+ */
+/*
+ * At most how many positions a producer prefetches; only in queues of at
+ * least four times that many slots, where the slots that far ahead are
+ * usually free (a line the consumer has yet to read is not worth taking
+ * from it).
+ */
+#define QUEUE_PREFETCH_AHEAD 32u
+/* At most this many bytes of slots are prefetched per batch. */
+#define QUEUE_PREFETCH_BYTES 2048u
+
+/*
+ * Prefetch (for writing) the slots and sequence words of the `n` (at most
+ * QUEUE_PREFETCH_AHEAD) positions from `from` on, one access per cache
+ * line, at most QUEUE_PREFETCH_BYTES of slots.
+ */
+static void prefetch_positions(const zeroipc_queue *q, uint32_t from,
+			       uint32_t n)
+{
+	uint32_t step = q->elem_size >= 64 ? 1 : 64 / q->elem_size;
+
+	if (n > QUEUE_PREFETCH_AHEAD)
+		n = QUEUE_PREFETCH_AHEAD;
+	if ((uint64_t)n * q->elem_size > QUEUE_PREFETCH_BYTES)
+		n = QUEUE_PREFETCH_BYTES / q->elem_size + 1;
+	for (uint32_t i = 0; i < n; i += step)
+		zeroipc__prefetch_for_write(slot_data(q, from + i));
+	for (uint32_t i = 0; i < n; i += 16)
+		zeroipc__prefetch_for_write(slot_seq(q, from + i));
+}
+
 /* memcpy() in the side's direction: into the slots for a push. */
 SIDE_INLINE void copy_bytes(unsigned char *slots, unsigned char *buf,
 			    size_t n, enum queue_side side)
@@ -275,19 +319,43 @@ SIDE_INLINE void copy_slots(const zeroipc_queue *q, uint32_t pos,
 /* ---- claims ---- */
 
 /*
- * Count the slots after `pos` that are in state `pos + i + offset` too, up
- * to `want` slots in all (the first is known to be).  Acquire: as for the
- * first slot, the claimer copies these slots next.
+ * Count how many of the slots from `pos` on, up to `want` (the first is
+ * known to be), are in state `p + offset` for their position p.  Acquire:
+ * as for the first slot, the claimer copies these slots next.
  */
 static inline uint32_t run_length(const zeroipc_queue *q, uint32_t pos,
 				  uint32_t offset, uint32_t want)
 {
-	uint32_t k = 1;
+	/* Locals, and a pointer walk up to the end of the array, then from
+	 * slot 0: each acquire load is a compiler barrier that would make
+	 * every field be reloaded, and the index be remasked, per slot. */
+	const uint32_t *seq = q->seq;
+	uint32_t first = pos & q->mask;
+	uint32_t upto = q->capacity - first < want ? q->capacity - first : want;
+	uint32_t expect = pos + offset, k = 1;
 
-	while (k < want &&
-	       zeroipc__load_acquire_u32(slot_seq(q, pos + k)) ==
-		       pos + k + offset)
-		k++;
+	const uint32_t *p = &seq[first + 1], *end = &seq[first + upto];
+
+	expect++;
+	/* Four at a time first: a run is usually several slots long. */
+	while (end - p >= 4 && zeroipc__load_acquire_u32(p) == expect &&
+	       zeroipc__load_acquire_u32(p + 1) == expect + 1 &&
+	       zeroipc__load_acquire_u32(p + 2) == expect + 2 &&
+	       zeroipc__load_acquire_u32(p + 3) == expect + 3) {
+		p += 4;
+		expect += 4;
+	}
+	while (p < end && zeroipc__load_acquire_u32(p) == expect) {
+		p++;
+		expect++;
+	}
+	k = (uint32_t)(p - &seq[first]);
+	if (k == upto)
+		while (k < want &&
+		       zeroipc__load_acquire_u32(&seq[k - upto]) == expect) {
+			k++;
+			expect++;
+		}
 	return k;
 }
 
@@ -301,9 +369,13 @@ SIDE_INLINE int mp_claim(uint32_t *pos_out, uint32_t *count_out,
 			 enum queue_side side)
 {
 	uint32_t *counter = side_counter(q, side);
-	/* Relaxed: the counter only names a candidate; the slot's sequence,
-	 * read with acquire below, decides. */
-	uint32_t pos = zeroipc__load_relaxed_u32(counter);
+	/* Start from the end of this handle's last claim rather than from
+	 * the counter: when no other handle claimed since, the CAS below is
+	 * the only access to the header line, which the other side's claims
+	 * keep pulling away.  A wrong guess costs a failed CAS (which returns
+	 * the counter) or a reread below.  Relaxed: a candidate only, like
+	 * the counter itself. */
+	uint32_t pos = zeroipc__load_relaxed_u32(side_pos(q, side));
 
 	for (;;) {
 		/* Acquire: pairs with the other side's release in publish():
@@ -321,19 +393,25 @@ SIDE_INLINE int mp_claim(uint32_t *pos_out, uint32_t *count_out,
 			/* Relaxed: the CAS only decides who owns positions
 			 * pos..pos+k-1; the sequence words carry the data. */
 			if (zeroipc__cas_relaxed_u32(counter, &pos, pos + k)) {
+				zeroipc__store_relaxed_u32(side_pos(q, side),
+							   pos + k);
 				*pos_out = pos;
 				*count_out = k;
 				return 0;
 			}
 			continue; /* pos now holds the current counter */
 		}
+		/* Relaxed: a candidate, as above. */
+		now = zeroipc__load_relaxed_u32(counter);
+		if (now != pos) {
+			/* A stale guess, or the counter moved on. */
+			pos = now;
+			continue;
+		}
 		if (d < 0)
 			return SIDE_BUSY(side);
-		now = zeroipc__load_relaxed_u32(counter);
-		if (now == pos)
-			return protocol_error(q, PUSHING(side) ? "push" : "pop",
-					      pos, s);
-		pos = now;
+		return protocol_error(q, PUSHING(side) ? "push" : "pop", pos,
+				      s);
 	}
 }
 
@@ -394,22 +472,50 @@ SIDE_INLINE int single_claim(uint32_t *pos_out, uint32_t *count_out,
 /* ---- publishing ---- */
 
 /*
+ * Store v, v - 1, ... into end[-1], end[-2], ... down to *begin, four at a
+ * time first (a run is usually several slots long).  Returns the value
+ * that would come next.  Release: see publish().
+ */
+static inline uint32_t store_down(uint32_t *begin, uint32_t *end, uint32_t v)
+{
+	while (end - begin >= 4) {
+		end -= 4;
+		zeroipc__store_release_u32(end + 3, v);
+		zeroipc__store_release_u32(end + 2, v - 1);
+		zeroipc__store_release_u32(end + 1, v - 2);
+		zeroipc__store_release_u32(end, v - 3);
+		v -= 4;
+	}
+	while (end > begin)
+		zeroipc__store_release_u32(--end, v--);
+	return v;
+}
+
+/*
  * Hand positions pos..pos+k-1 to the other side: published (p + 1) after
- * a push copied in, released (p + cap) after a pop copied out.  The
- * capacity is read inside the loop on purpose: held in a register across
- * the copy, it made the single-element pop longer.
+ * a push copied in, released (p + cap) after a pop copied out.
+ *
+ * Last position first: the other side claims from the first position on,
+ * so it finds the first slot ready only once the whole run is (where
+ * stores become visible in order, as on x86), and it takes the run in one
+ * claim instead of chasing our stores slot by slot over the cache lines
+ * we are still writing.  Each slot is still checked on its own, so the
+ * order is only about speed.
  */
 SIDE_INLINE void publish(const zeroipc_queue *q, uint32_t pos, uint32_t k,
 			 enum queue_side side)
 {
-	for (uint32_t i = 0; i < k; i++)
-		/* Release: pairs with the other side's acquire of this word
-		 * in its claim; our copy in happens before the consumer's
-		 * copy out, or our copy out before the next producer's copy
-		 * in. */
-		zeroipc__store_release_u32(
-			slot_seq(q, pos + i),
-			pos + i + (PUSHING(side) ? 1 : q->capacity));
+	uint32_t *seq = q->seq;
+	uint32_t first = pos & q->mask;
+	uint32_t upto = q->capacity - first < k ? q->capacity - first : k;
+	uint32_t last = pos + k - 1 + (PUSHING(side) ? 1 : q->capacity);
+
+	/* Release: pairs with the other side's acquire of this word in its
+	 * claim; our copy in happens before the consumer's copy out, or our
+	 * copy out before the next producer's copy in.  The part that
+	 * wrapped to slot 0 holds the last positions. */
+	last = store_down(seq, seq + (k - upto), last);
+	store_down(&seq[first], &seq[first + upto], last);
 }
 
 /* Whether moving from `from` to `to` crosses a lazy-store boundary. */
@@ -437,6 +543,10 @@ SIDE_INLINE int move_some(uint32_t *count_out, zeroipc_queue *q,
 		return rc;
 	ZEROIPC__CRASH_POINT(PUSHING(side) ? "queue.push.claimed"
 					   : "queue.pop.claimed");
+	/* The next run of a producer that pushes runs (see
+	 * prefetch_positions()), while this one is copied. */
+	if (PUSHING(side) && k > 1 && q->ahead)
+		prefetch_positions(q, pos + k, k);
 	copy_slots(q, pos, values, k, side);
 	publish(q, pos, k, side);
 	if (single) {
@@ -584,6 +694,149 @@ SIDE_INLINE int move(uint32_t *count_out, zeroipc_queue *q,
 	return rc;
 }
 
+/*
+ * move() out of line, once per side, for the single-element calls: their
+ * fast path below stays a short leaf function.
+ */
+__attribute__((noinline)) static int push_slow(zeroipc_queue *q,
+					       unsigned char *value,
+					       int64_t timeout_ns)
+{
+	uint32_t k;
+
+	return move(&k, q, value, 1, timeout_ns, QUEUE_PUSH);
+}
+
+__attribute__((noinline)) static int pop_slow(zeroipc_queue *q,
+					      unsigned char *value,
+					      int64_t timeout_ns)
+{
+	uint32_t k;
+
+	return move(&k, q, value, 1, timeout_ns, QUEUE_POP);
+}
+
+/*
+ * The notifications of move_some() after one element moved to `next`.
+ * Out of line and cold: move_one() calls it only when a notification
+ * has more to do than its loads, so that the fast path makes no call.
+ */
+__attribute__((noinline, cold)) static void notify_one(zeroipc_queue *q,
+						       uint32_t next,
+						       enum queue_side side)
+{
+	zeroipc__notify_light(queue_ec(q, PUSHING(side) ? QUEUE_EC_ITEMS
+							: QUEUE_EC_SPACE));
+	if (!PUSHING(side) && (next & (q->quarter - 1)) == 0)
+		zeroipc__notify_light(queue_ec(q, QUEUE_EC_QUARTER));
+}
+
+static void push_notify_one(zeroipc_queue *q, uint32_t next)
+{
+	notify_one(q, next, QUEUE_PUSH);
+}
+
+static void pop_notify_one(zeroipc_queue *q, uint32_t next)
+{
+	notify_one(q, next, QUEUE_POP);
+}
+
+/*
+ * Whether the notifications after one element moved to `next` are only
+ * zeroipc__notify_light()'s loads, finding nobody asleep: the test that
+ * function makes first, for both eventcounts at once.
+ */
+SIDE_INLINE bool nobody_waits(const zeroipc_queue *q, uint32_t next,
+			      enum queue_side side)
+{
+	const struct zeroipc_fmt_eventcount *ec = q->ec;
+
+	if (ec == NULL)
+		return true;
+	if (zeroipc__load_relaxed_u32(&zeroipc__light_state) !=
+	    ZEROIPC__LIGHT_ON)
+		return false;
+	/* As in zeroipc__notify_light(): a compiler barrier between the
+	 * publication and the loads; the waiters' barrier does the rest. */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (zeroipc__ec_armed(&ec[PUSHING(side) ? QUEUE_EC_ITEMS
+						: QUEUE_EC_SPACE]))
+		return false;
+	return PUSHING(side) || (next & (q->quarter - 1)) != 0 ||
+	       !zeroipc__ec_armed(&ec[QUEUE_EC_QUARTER]);
+}
+
+/*
+ * One element when its slot is ready at once: the claim, copy, publication
+ * and notification of move_some() for k = 1, with nothing else, for the
+ * element sizes that copy as plain moves (q->fast_one).  Returns true if
+ * it moved the element; false leaves everything as it was for the general
+ * path (which also reports full, empty and broken promises).
+ */
+SIDE_INLINE bool move_one(zeroipc_queue *q, unsigned char *value,
+			  enum queue_side side)
+{
+	bool single = (q->flags & SIDE_SINGLE(side)) != 0;
+	uint32_t *seq = q->seq, mask = q->mask, pos;
+	unsigned char *slot;
+
+	if (__builtin_expect(!q->fast_one || (PUSHING(side) && q->pfull), 0))
+		return false;
+	/* Relaxed in the default mode: the guess of mp_claim(). */
+	pos = single ? *side_pos(q, side)
+		     : zeroipc__load_relaxed_u32(side_pos(q, side));
+	/* Acquire: as in mp_claim(). */
+	if (zeroipc__load_acquire_u32(&seq[pos & mask]) !=
+	    pos + SIDE_OFFSET(side))
+		return false;
+	/* Relaxed: as in mp_claim(). */
+	if (!single && !zeroipc__cas_relaxed_u32(side_counter(q, side), &pos,
+						 pos + 1))
+		return false;
+	ZEROIPC__CRASH_POINT(PUSHING(side) ? "queue.push.claimed"
+					   : "queue.pop.claimed");
+	slot = q->data + (size_t)(pos & mask) * q->elem_size;
+	/* Constant sizes: moves, no call (fast_one admits only these). */
+	switch (q->elem_size) {
+#define ONE_SIZE(n)                                                            \
+	case n:                                                                \
+		if (PUSHING(side))                                             \
+			memcpy(slot, value, n);                                \
+		else                                                           \
+			memcpy(value, slot, n);                                \
+		break
+		ONE_SIZE(1);
+		ONE_SIZE(2);
+		ONE_SIZE(4);
+		ONE_SIZE(8);
+		ONE_SIZE(16);
+		ONE_SIZE(32);
+		ONE_SIZE(64);
+#undef ONE_SIZE
+	default:
+		__builtin_unreachable();
+	}
+	/* Release: as in publish(). */
+	zeroipc__store_release_u32(&seq[pos & mask],
+				   pos + (PUSHING(side) ? 1 : q->capacity));
+	pos++;
+	if (single) {
+		*side_pos(q, side) = pos;
+		/* Relaxed: as in move_some(). */
+		if ((pos & q->lazy_mask) == 0)
+			zeroipc__store_relaxed_u32(side_counter(q, side), pos);
+	} else {
+		zeroipc__store_relaxed_u32(side_pos(q, side), pos);
+	}
+	if (__builtin_expect(!nobody_waits(q, pos, side), 0)) {
+		if (PUSHING(side))
+			push_notify_one(q, pos);
+		else
+			pop_notify_one(q, pos);
+	}
+	return true;
+}
+
 /* ---- lifecycle ---- */
 
 static int parse_opts(uint32_t *flags_out, const zeroipc_queue_opts *opts)
@@ -653,6 +906,9 @@ static int new_handle(zeroipc_queue **out, zeroipc_memory *mem,
 	lazy = q->quarter < QUEUE_LAZY_MAX ? q->quarter : QUEUE_LAZY_MAX;
 	q->lazy_mask = lazy - 1;
 	q->writable = !mem->readonly;
+	q->fast_one = q->writable &&
+		      (elem_size <= 64 && (elem_size & (elem_size - 1)) == 0);
+	q->ahead = capacity >= 4 * QUEUE_PREFETCH_AHEAD;
 	snprintf(q->name, sizeof(q->name), "%s", name);
 	/* Register for light notifications now rather than on the first
 	 * push or pop, which should not pay for a system call. */
@@ -969,40 +1225,39 @@ int zeroipc_queue_validate(const zeroipc_memory *mem, const char *name)
 
 int zeroipc_queue_try_push(zeroipc_queue *queue, const void *value)
 {
-	uint32_t k;
-
 	ZEROIPC__CHECK_ARG(queue != NULL);
 	ZEROIPC__CHECK_ARG(value != NULL);
-	return move(&k, queue, zeroipc__in_buf(value), 1, 0, QUEUE_PUSH);
+	if (move_one(queue, zeroipc__in_buf(value), QUEUE_PUSH))
+		return 0;
+	return push_slow(queue, zeroipc__in_buf(value), 0);
 }
 
 int zeroipc_queue_try_pop(void *out, zeroipc_queue *queue)
 {
-	uint32_t k;
-
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(queue != NULL);
-	return move(&k, queue, out, 1, 0, QUEUE_POP);
+	if (move_one(queue, out, QUEUE_POP))
+		return 0;
+	return pop_slow(queue, out, 0);
 }
 
 int zeroipc_queue_push(zeroipc_queue *queue, const void *value,
 		       int64_t timeout_ns)
 {
-	uint32_t k;
-
 	ZEROIPC__CHECK_ARG(queue != NULL);
 	ZEROIPC__CHECK_ARG(value != NULL);
-	return move(&k, queue, zeroipc__in_buf(value), 1, timeout_ns,
-		    QUEUE_PUSH);
+	if (move_one(queue, zeroipc__in_buf(value), QUEUE_PUSH))
+		return 0;
+	return push_slow(queue, zeroipc__in_buf(value), timeout_ns);
 }
 
 int zeroipc_queue_pop(void *out, zeroipc_queue *queue, int64_t timeout_ns)
 {
-	uint32_t k;
-
 	ZEROIPC__CHECK_ARG(out != NULL);
 	ZEROIPC__CHECK_ARG(queue != NULL);
-	return move(&k, queue, out, 1, timeout_ns, QUEUE_POP);
+	if (move_one(queue, out, QUEUE_POP))
+		return 0;
+	return pop_slow(queue, out, timeout_ns);
 }
 
 int zeroipc_queue_push_n(size_t *pushed_out, zeroipc_queue *queue,

@@ -40,6 +40,8 @@
 	(RING_EC_COUNT * sizeof(struct zeroipc_fmt_eventcount))
 /* Keeps the two sides' hot fields of a handle off each other's line. */
 #define RING_LINE 64
+/* The producer prefetches (prefetch_after()) in rings this large. */
+#define RING_PREFETCH_MIN 4096u
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -49,14 +51,14 @@ struct zeroipc_ring {
 	uint64_t wpos;     /* bytes written; == write_pos after each call */
 	uint64_t woff;     /* wpos % cap */
 	uint64_t rcache;   /* read_pos as last seen */
-	uint64_t reserved; /* bytes handed out by reserve, not committed */
+	uint64_t reserved; /* elements handed out by reserve, not committed */
 
 	/* Consumer side, on its own line. */
 	uint64_t rpos __attribute__((aligned(RING_LINE))); /* bytes read */
 	uint64_t roff;     /* rpos % cap */
 	uint64_t wcache;   /* write_pos as last seen */
 	uint64_t rpub;     /* read_pos as we last published it */
-	uint64_t peeked;   /* bytes handed out by peek, not released */
+	uint64_t peeked;   /* elements handed out by peek, not released */
 	uint64_t release;  /* publish once rpos - rpub reaches this */
 
 	/* Fixed at open. */
@@ -64,6 +66,9 @@ struct zeroipc_ring {
 	unsigned char *buf;
 	uint64_t cap; /* buffer bytes, validated at open */
 	uint64_t es;  /* element size */
+	uint64_t cap_n;    /* capacity in elements */
+	unsigned es_shift; /* log2(es) if es is a power of two, else 64 */
+	bool ahead;        /* the producer prefetches (prefetch_after()) */
 	struct zeroipc_fmt_eventcount *ec; /* RING_EC_COUNT words, or NULL */
 	zeroipc_memory *mem;
 	unsigned role;
@@ -71,6 +76,23 @@ struct zeroipc_ring {
 };
 
 /* ------------------------------------------------------------ helpers */
+
+/*
+ * Whole elements in `bytes`, and those elements' bytes (rounding down).
+ * A shift and a mask for the usual power-of-two element sizes: a division
+ * on every call would cost more than the rest of a zero-copy call.
+ */
+static inline uint64_t elems_in(const zeroipc_ring *r, uint64_t bytes)
+{
+	return likely(r->es_shift < 64) ? bytes >> r->es_shift
+					: bytes / r->es;
+}
+
+static inline uint64_t whole_bytes(const zeroipc_ring *r, uint64_t bytes)
+{
+	return likely(r->es_shift < 64) ? bytes & ~(r->es - 1)
+					: bytes - bytes % r->es;
+}
 
 static inline struct zeroipc_fmt_eventcount *ring_ec(const zeroipc_ring *r,
 						   int which)
@@ -226,6 +248,11 @@ static int new_handle(zeroipc_ring **out, zeroipc_memory *mem,
 	r->buf = mem->base + offset + RING_HEADER;
 	r->cap = p->cap;
 	r->es = p->es;
+	r->cap_n = r->cap / r->es;
+	r->es_shift = (r->es & (r->es - 1)) == 0
+			      ? (unsigned)__builtin_ctzll(r->es)
+			      : 64;
+	r->ahead = r->cap >= RING_PREFETCH_MIN;
 	r->ec = ec;
 	r->mem = mem;
 	r->role = role;
@@ -409,6 +436,35 @@ static inline uint64_t free_bytes(const zeroipc_ring *r)
 	return r->cap - (r->wpos - r->rcache);
 }
 
+/* At most this many bytes are prefetched per call (see below). */
+#define RING_PREFETCH_BYTES 2048u
+
+/*
+ * Producer, about to write `bytes` (<= the free space) at woff: prefetch
+ * as many bytes again after them for writing.  Those lines were last read
+ * by the consumer, so the first write to each would stall on fetching it;
+ * fetched now, the next call's writes find them ready.  Never beyond the
+ * free space we know of: lines the consumer has yet to read are its own.
+ * Only in rings of RING_PREFETCH_MIN bytes or more (r->ahead).
+ */
+static void prefetch_after(const zeroipc_ring *r, uint64_t bytes)
+{
+	uint64_t n = free_bytes(r) - bytes, off = r->woff + bytes;
+
+	if (n > bytes)
+		n = bytes;
+	if (n > RING_PREFETCH_BYTES)
+		n = RING_PREFETCH_BYTES;
+	if (off >= r->cap)
+		off -= r->cap;
+	for (uint64_t i = 0; i < n; i += 64) {
+		zeroipc__prefetch_for_write(r->buf + off);
+		off += 64;
+		if (off >= r->cap)
+			off -= r->cap;
+	}
+}
+
 /* Publish `bytes` more written bytes and wake a sleeping consumer. */
 static inline void publish_write(zeroipc_ring *r, uint64_t bytes)
 {
@@ -566,10 +622,13 @@ static bool data_ready(void *ctx)
 
 /*
  * Make sure at least one element fits (producer) or is there (consumer),
- * waiting up to `timeout_ns`.  Returns 0, EFULL / EEMPTY (timeout 0),
- * ETIMEOUT, EPROTOCOL or ECORRUPT.
+ * waiting up to `timeout_ns`.  `fresh`: the caller has just refreshed, so
+ * the first reread is skipped (a polling caller would load the contended
+ * line twice per poll).  Returns 0, EFULL / EEMPTY (timeout 0), ETIMEOUT,
+ * EPROTOCOL or ECORRUPT.
  */
-SIDE_INLINE int need(zeroipc_ring *r, unsigned side, int64_t timeout_ns)
+SIDE_INLINE int need(zeroipc_ring *r, unsigned side, int64_t timeout_ns,
+		     bool fresh)
 {
 	struct side_wait w = { r, 0 };
 	zeroipc__deadline d;
@@ -577,11 +636,13 @@ SIDE_INLINE int need(zeroipc_ring *r, unsigned side, int64_t timeout_ns)
 
 	if (likely(ready_bytes(r, side) >= r->es))
 		return 0;
-	rc = refresh(r, side);
-	if (rc != 0)
-		return rc;
-	if (ready_bytes(r, side) >= r->es)
-		return 0;
+	if (!fresh) {
+		rc = refresh(r, side);
+		if (rc != 0)
+			return rc;
+		if (ready_bytes(r, side) >= r->es)
+			return 0;
+	}
 	if (timeout_ns == 0)
 		return expected_outcome(PRODUCING(side) ? ZEROIPC_EFULL
 						       : ZEROIPC_EEMPTY);
@@ -621,14 +682,14 @@ SIDE_INLINE int need(zeroipc_ring *r, unsigned side, int64_t timeout_ns)
 }
 
 /* need() out of line: it is the slow path of every call. */
-static int need_space(zeroipc_ring *r, int64_t timeout_ns)
+static int need_space(zeroipc_ring *r, int64_t timeout_ns, bool fresh)
 {
-	return need(r, ZEROIPC_RING_PRODUCER, timeout_ns);
+	return need(r, ZEROIPC_RING_PRODUCER, timeout_ns, fresh);
 }
 
-static int need_data(zeroipc_ring *r, int64_t timeout_ns)
+static int need_data(zeroipc_ring *r, int64_t timeout_ns, bool fresh)
 {
-	return need(r, ZEROIPC_RING_CONSUMER, timeout_ns);
+	return need(r, ZEROIPC_RING_CONSUMER, timeout_ns, fresh);
 }
 
 /*
@@ -644,23 +705,27 @@ SIDE_INLINE int span(uint64_t *bytes_out, zeroipc_ring *r, unsigned side,
 	uint64_t want, n;
 	int rc;
 
-	want = max > r->cap / r->es ? r->cap : max * r->es;
+	want = max > r->cap_n ? r->cap : max * r->es;
 	if (to_end && r->cap - side_off(r, side) < want)
 		want = r->cap - side_off(r, side);
-	if (ready_bytes(r, side) < want) {
+	n = ready_bytes(r, side);
+	if (n < want) {
 		/* Worth a reread: the other side may have moved on. */
 		rc = refresh(r, side);
 		if (rc != 0)
 			return rc;
+		n = ready_bytes(r, side);
+		if (unlikely(n < r->es)) {
+			rc = PRODUCING(side) ? need_space(r, timeout_ns, true)
+					     : need_data(r, timeout_ns, true);
+			if (rc != 0)
+				return rc;
+			n = ready_bytes(r, side);
+		}
 	}
-	rc = PRODUCING(side) ? need_space(r, timeout_ns)
-			     : need_data(r, timeout_ns);
-	if (rc != 0)
-		return rc;
-	n = ready_bytes(r, side);
 	if (n > want)
 		n = want;
-	*bytes_out = n - n % r->es;
+	*bytes_out = whole_bytes(r, n);
 	return 0;
 }
 
@@ -678,7 +743,7 @@ over_handed_out(const zeroipc_ring *r, unsigned side, uint64_t count)
 			     "ring '%s': %s of %llu elements, %llu %s",
 			     r->name, PRODUCING(side) ? "commit" : "release",
 			     (unsigned long long)count,
-			     (unsigned long long)(held / r->es),
+			     (unsigned long long)held,
 			     PRODUCING(side) ? "reserved" : "peeked");
 }
 
@@ -705,7 +770,7 @@ SIDE_INLINE int write_one(zeroipc_ring *ring, const void *value,
 	if (unlikely(ring->reserved != 0))
 		ring->reserved = 0;
 	if (unlikely(free_bytes(ring) < ring->es)) {
-		rc = need_space(ring, timeout_ns);
+		rc = need_space(ring, timeout_ns, false);
 		if (rc != 0)
 			return rc;
 	}
@@ -751,6 +816,8 @@ int zeroipc_ring_write_n(uint64_t *written_out, zeroipc_ring *ring,
 	rc = span(&n, ring, ZEROIPC_RING_PRODUCER, count, false, timeout_ns);
 	if (rc != 0)
 		return rc;
+	if (ring->ahead)
+		prefetch_after(ring, n);
 	/* At most two copies: up to the end of the buffer, then from 0. */
 	first = ring->cap - ring->woff;
 	if (first > n)
@@ -760,7 +827,7 @@ int zeroipc_ring_write_n(uint64_t *written_out, zeroipc_ring *ring,
 		memcpy(ring->buf, src + first, (size_t)(n - first));
 	ZEROIPC__CRASH_POINT("ring.write_n.before_publish");
 	publish_write(ring, n);
-	*written_out = n / ring->es;
+	*written_out = elems_in(ring, n);
 	return 0;
 }
 
@@ -781,9 +848,11 @@ int zeroipc_ring_reserve(void **region_out, uint64_t *count_out,
 	rc = span(&n, ring, ZEROIPC_RING_PRODUCER, max, true, timeout_ns);
 	if (rc != 0)
 		return rc;
-	ring->reserved = n;
+	if (ring->ahead)
+		prefetch_after(ring, n);
+	ring->reserved = elems_in(ring, n);
 	*region_out = ring->buf + ring->woff;
-	*count_out = n / ring->es;
+	*count_out = ring->reserved;
 	return 0;
 }
 
@@ -791,7 +860,7 @@ int zeroipc_ring_commit(zeroipc_ring *ring, uint64_t count)
 {
 	ZEROIPC__CHECK_ARG(ring != NULL);
 	CHECK_ROLE(ring, ZEROIPC_RING_PRODUCER);
-	if (count > ring->reserved / ring->es)
+	if (count > ring->reserved)
 		return over_handed_out(ring, ZEROIPC_RING_PRODUCER, count);
 	ring->reserved = 0;
 	if (count == 0)
@@ -811,7 +880,7 @@ SIDE_INLINE int read_one(void *out, zeroipc_ring *ring, int64_t timeout_ns)
 	if (unlikely(ring->peeked != 0))
 		ring->peeked = 0;
 	if (unlikely(avail_bytes(ring) < ring->es)) {
-		rc = need_data(ring, timeout_ns);
+		rc = need_data(ring, timeout_ns, false);
 		if (rc != 0)
 			return rc;
 	}
@@ -859,7 +928,7 @@ int zeroipc_ring_read_n(uint64_t *read_out, void *out, zeroipc_ring *ring,
 	memcpy(dst, ring->buf + ring->roff, (size_t)first);
 	if (n > first)
 		memcpy(dst + first, ring->buf, (size_t)(n - first));
-	*read_out = n / ring->es;
+	*read_out = elems_in(ring, n);
 	return consumed(ring, n);
 }
 
@@ -880,9 +949,9 @@ int zeroipc_ring_peek(const void **region_out, uint64_t *count_out,
 	rc = span(&n, ring, ZEROIPC_RING_CONSUMER, max, true, timeout_ns);
 	if (rc != 0)
 		return rc;
-	ring->peeked = n;
+	ring->peeked = elems_in(ring, n);
 	*region_out = ring->buf + ring->roff;
-	*count_out = n / ring->es;
+	*count_out = ring->peeked;
 	return 0;
 }
 
@@ -890,7 +959,7 @@ int zeroipc_ring_release(zeroipc_ring *ring, uint64_t count)
 {
 	ZEROIPC__CHECK_ARG(ring != NULL);
 	CHECK_ROLE(ring, ZEROIPC_RING_CONSUMER);
-	if (count > ring->peeked / ring->es)
+	if (count > ring->peeked)
 		return over_handed_out(ring, ZEROIPC_RING_CONSUMER, count);
 	ring->peeked = 0;
 	if (count == 0)

@@ -110,7 +110,7 @@ static unsigned send_batch(struct bench_run *b, int chan, uint64_t seq,
 	struct queue_bench *s = b->state;
 	unsigned size = b->c->size, done = 0;
 
-	bench_number(s->z.msg, size, seq, n);
+	bench_by_size(size, bench_number, s->z.msg, seq, n);
 	while (done < n) {
 		size_t k;
 		int rc = zeroipc_queue_push_n(&k, s->q[chan],
@@ -135,7 +135,7 @@ static unsigned recv_batch(struct bench_run *b, int chan,
 				 ZEROIPC_WAIT_FOREVER);
 	if (rc != 0)
 		bench_zfail("pop_n", rc);
-	bench_seen_n(k, s->z.msg, b->c->size, n);
+	bench_by_size(b->c->size, bench_seen_n, k, s->z.msg, n);
 	return (unsigned)n;
 }
 

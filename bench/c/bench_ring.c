@@ -126,7 +126,7 @@ static unsigned send_bulk(struct bench_run *b, int chan, uint64_t seq,
 	struct ring_bench *s = b->state;
 	unsigned size = b->c->size, done = 0;
 
-	bench_number(s->z.msg, size, seq, n);
+	bench_by_size(size, bench_number, s->z.msg, seq, n);
 	while (done < n) {
 		uint64_t k;
 		int rc = zeroipc_ring_write_n(&k, s->ring[chan],
@@ -152,11 +152,29 @@ static unsigned recv_bulk(struct bench_run *b, int chan,
 					 BENCH_MAX_BATCH, 0)) != 0)
 		if (rc != ZEROIPC_EEMPTY)
 			bench_zfail("read_n", rc);
-	bench_seen_n(k, s->z.msg, b->c->size, n);
+	bench_by_size(b->c->size, bench_seen_n, k, s->z.msg, n);
 	return (unsigned)n;
 }
 
 /* ---- zero copy: reserve/commit, peek/release ---- */
+
+/*
+ * Write whole messages in place, as a real producer would: the template
+ * (what the reference ring copies from the caller's buffer), then the
+ * number.
+ */
+BENCH_INLINE void fill_in_place(unsigned char *region,
+				const unsigned char *tmpl, uint64_t seq,
+				unsigned n, unsigned size)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v = seq + i;
+
+		if (size > 8)
+			memcpy(region + i * size, tmpl, size);
+		memcpy(region + i * size, &v, 8);
+	}
+}
 
 static unsigned send_zc(struct bench_run *b, int chan, uint64_t seq,
 			unsigned n)
@@ -171,22 +189,8 @@ static unsigned send_zc(struct bench_run *b, int chan, uint64_t seq,
 					  s->ring[chan], n, 0)) != 0)
 		if (rc != ZEROIPC_EFULL)
 			bench_zfail("reserve", rc);
-	/* Whole messages are written in place, as a real producer would:
-	 * the template, then the number (constant sizes: plain moves). */
-	if (size == 64) {
-		for (uint64_t i = 0; i < got; i++) {
-			uint64_t v = seq + i;
-
-			memcpy(region + i * 64, s->z.msg, 64);
-			memcpy(region + i * 64, &v, 8);
-		}
-	} else {
-		for (uint64_t i = 0; i < got; i++) {
-			uint64_t v = seq + i;
-
-			memcpy(region + i * size, &v, 8);
-		}
-	}
+	bench_by_size(size, fill_in_place, region, s->z.msg, seq,
+		      (unsigned)got);
 	rc = zeroipc_ring_commit(s->ring[chan], got);
 	if (rc != 0)
 		bench_zfail("commit", rc);
@@ -205,7 +209,7 @@ static unsigned recv_zc(struct bench_run *b, int chan, struct bench_check *k)
 				       s->ring[chan], BENCH_MAX_BATCH, 0)) != 0)
 		if (rc != ZEROIPC_EEMPTY)
 			bench_zfail("peek", rc);
-	bench_seen_n(k, region, size, n);
+	bench_by_size(size, bench_seen_n, k, region, n);
 	rc = zeroipc_ring_release(s->ring[chan], n);
 	if (rc != 0)
 		bench_zfail("release", rc);
