@@ -5,6 +5,7 @@ thread, batches go in from where they are and out into a caller's array
 (`out=`), and a loopback Ring's two sides do not share scratch space."""
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from typing import Any, Callable
@@ -190,6 +191,48 @@ def test_batch_input_is_read_in_place_or_converted(mem: Memory,
         want = np.asarray(arr, dtype=np.int16).reshape(-1).tolist()
         assert put(arr) == 8
         assert take(64).tolist() == want
+
+
+@pytest.mark.parametrize("kind", ["queue", "ring"])
+def test_same_input_array_refilled_in_place(mem: Memory, kind: str) -> None:
+    # The last input array is remembered with its pointer; what it holds,
+    # and its dtype, shape and layout, can change between calls.
+    if kind == "queue":
+        s: Any = Queue(mem, "same", 64, dtype=np.int32)
+        put, take = s.push_many, s.pop_many
+    else:
+        s = Ring(mem, "same", 64, dtype=np.int32)
+        put, take = s.write, s.read
+    items = np.arange(4, dtype=np.int32)
+    for rnd in range(3):
+        assert put(items) == 4
+        assert take(64).tolist() == list(range(4 * rnd, 4 * rnd + 4))
+        items += 4
+    # Reinterpreted in place as int16: 8 values now, converted to int32.
+    items.dtype = np.int16
+    want = items.astype(np.int32).tolist()
+    assert len(want) == 8
+    assert put(items) == 8
+    assert take(64).tolist() == want
+    items.dtype = np.int32
+    # A 2-D view of the same memory under the same object is not possible,
+    # but a reshaped array in place is: it is flattened, in order.
+    items.shape = (2, 2)
+    assert put(items) == 4
+    assert take(64).tolist() == items.reshape(-1).tolist()
+    items.shape = (4,)
+    # Another array in between, then the first again.
+    assert put(np.array([99], dtype=np.int32)) == 1
+    items[:] = [5, 6, 7, 8]
+    assert put(items) == 4
+    assert take(64).tolist() == [99, 5, 6, 7, 8]
+    # Closing forgets the remembered array: the structure no longer holds
+    # a reference to it.
+    held = sys.getrefcount(items)
+    s.close()
+    assert sys.getrefcount(items) == held - 1
+    with pytest.raises(ValueError, match="closed"):
+        put(items)
 
 
 def test_short_read_of_a_big_buffer_is_copied(mem: Memory) -> None:

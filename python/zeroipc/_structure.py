@@ -263,6 +263,46 @@ def array_arg(values: Any, dt: np.dtype) -> np.ndarray:
     return arr if arr.ndim == 1 else arr.reshape(-1)
 
 
+class InArrays:
+    """Where push_many() / write() take their elements from: the caller's
+    array itself when it is a 1-D C-contiguous array of the dtype, else a
+    converted copy.
+
+    As :class:`OutArrays` does for results, the last array passed as is is
+    remembered with its C pointer, so that pushing from the same array
+    again (refilled in place) skips the conversion check and the pointer
+    lookup, which together cost about as much as the C call.  Remembering
+    holds a reference (until another array is passed, or :meth:`forget`),
+    which keeps the memory and makes NumPy refuse to resize the array in
+    place.
+    """
+
+    __slots__ = ("dt", "last")
+
+    def __init__(self, dt: np.dtype) -> None:
+        self.dt = dt
+        self.last: tuple[Any, Any] = (None, None)
+
+    def forget(self) -> None:
+        self.last = (None, None)
+
+    def pointer(self, values: Any) -> tuple[Any, int, np.ndarray]:
+        """(``void *`` to the elements, how many, the array holding them);
+        the caller keeps the array until the C call returns."""
+        last, ptr = self.last
+        if values is last:
+            # Its dtype, shape and flags can be changed in place: check
+            # them again.
+            if values.dtype == self.dt and values.ndim == 1 \
+                    and values.flags.c_contiguous:
+                return ptr, values.shape[0], values
+        arr = array_arg(values, self.dt)
+        ptr = ffi.cast("void *", ffi.from_buffer(arr))
+        if arr is values:
+            self.last = (arr, ptr)
+        return ptr, arr.shape[0], arr
+
+
 class OutArrays:
     """Where pop_many() / read() put what they take: a new array, or the
     caller's `out` array.

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from ._ffi import ffi, lib
 from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
-                         CFunctions, OutArrays, array_arg, check_capacity,
+                         CFunctions, InArrays, OutArrays, check_capacity,
                          documented, element_buffer, element_dtype,
                          numpy_packer, push_closure, scalar_packer,
                          thread_slot, timeout_ns, trimmed)
@@ -82,6 +82,7 @@ class Queue(Bounded):
         # pop() copies into a buffer per thread: the library runs without
         # the GIL, so a buffer shared between threads would race.
         self._tls = threading.local()
+        self._ins = InArrays(dt)
         self._outs = OutArrays(dt)
         # The handle as push() and pop() see it: None once closed.
         self._cell = [self._h]
@@ -94,6 +95,7 @@ class Queue(Bounded):
         position).  The queue and its elements stay."""
         h = self._h
         self._cell[0] = None
+        self._ins.forget()
         self._outs.forget()
         super().close()
         if h is not None:
@@ -218,11 +220,10 @@ class Queue(Bounded):
         h = self._cell[0]
         if h is None:
             raise self._closed_error()
-        arr = array_arg(values, self._dtype)
-        total = arr.shape[0]
+        # `keep` holds the elements (maybe a converted copy) until we return.
+        base, total, keep = self._ins.pointer(values)
         if total == 0:
             return 0
-        base = ffi.from_buffer(arr)
         count = self._count()
         if timeout is None:
             # One call fills every free slot in order; another would only

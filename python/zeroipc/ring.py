@@ -14,7 +14,7 @@ from numpy.typing import DTypeLike
 
 from ._ffi import ffi, lib
 from ._structure import (EEMPTY, EFULL, ETIMEOUT, WAIT_FOREVER, CFunctions,
-                         ElementStructure, OutArrays, array_arg,
+                         ElementStructure, InArrays, OutArrays,
                          check_capacity, documented, element_buffer,
                          element_dtype, outcome, scalar_packer, timeout_ns,
                          trimmed)
@@ -172,6 +172,7 @@ class Ring(ElementStructure):
         self._rbuf, self._rptr = element_buffer(dt)
         self._wcount = ffi.new("uint64_t *")
         self._rcount = ffi.new("uint64_t *")
+        self._ins = InArrays(dt)
         self._outs = OutArrays(dt)
         self._region = ffi.new("void **")
         self._cregion = ffi.new("const void **")
@@ -183,6 +184,7 @@ class Ring(ElementStructure):
         """Release the handles (a consumer first hands back what it read).
         The ring and its elements stay.  Idempotent."""
         self._sides.close()
+        self._ins.forget()
         self._outs.forget()
         super().close()
 
@@ -325,11 +327,10 @@ class Ring(ElementStructure):
         w = self._sides.w
         if w is None:
             w = self._producer()
-        arr = array_arg(data, self._dtype)
-        total = arr.shape[0]
+        # `keep` holds the elements (maybe a converted copy) until we return.
+        ptr, total, keep = self._ins.pointer(data)
         if total == 0:
             return 0
-        ptr = ffi.from_buffer(arr)
         count = self._wcount
         ns = 0 if timeout is None else timeout_ns(timeout)
         if ns == 0:
