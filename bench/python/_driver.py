@@ -5,13 +5,15 @@ A round: create the structure in a fresh segment, fork a consumer (CPU 1),
 run the producer here (CPU 0), both starting on a flag in a shared control
 block; the consumer reports how many messages it checked, how many
 sequence errors it saw and its time from the start to the end marker.
-bench_queue.py and bench_ring.py supply the structure and the loops.
+bench_queue.py and bench_ring.py supply the structure and its cases; the
+loops, over its bound methods, are here.
 
 Not a benchmark program itself: bench/run runs only ``bench_*.py``.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import mmap
 import os
 import struct
@@ -89,6 +91,98 @@ class BatchChecker:
                 self.bad += 1
         self.expect = last + 1
         return done
+
+
+# -- the loops, over a structure's bound methods ---------------------------
+
+PUT_BATCH = 256         # elements per batched put
+TAKE_BATCH = 4096       # at most this many per batched take
+FOREVER = math.inf
+
+
+def consume_single(take: Callable[..., Any],
+                   timeout: float | None) -> tuple[int, int]:
+    """Take single values (None: nothing there, retry) until the end
+    marker; (messages checked, sequence errors)."""
+    expect = bad = 0
+    while True:
+        v = take(timeout)
+        if v is None:
+            continue
+        if v != expect:
+            if v == END:
+                return expect, bad
+            bad += 1
+            expect = int(v)
+        expect += 1
+
+
+def produce_single(put: Callable[..., bool], seconds: float,
+                   timeout: float | None) -> None:
+    """Put 0, 1, 2, ... one by one (a refused put is retried) for about
+    `seconds`, then the end marker."""
+    seq = 0
+    t0 = time.perf_counter()
+    while True:
+        stop = seq + 4096
+        while seq < stop:
+            if put(seq, timeout):
+                seq += 1
+        if time.perf_counter() - t0 >= seconds:
+            break
+    while not put(END, timeout):
+        pass
+
+
+def consume_batch(take: Callable[..., np.ndarray],
+                  timeout: float | None) -> tuple[int, int]:
+    """Take arrays into one preallocated array until the end marker."""
+    out = np.empty(TAKE_BATCH, dtype=np.int64)
+    checker = BatchChecker(TAKE_BATCH)
+    check = checker.check
+    while True:
+        got = take(TAKE_BATCH, timeout, out=out)
+        if len(got) and check(got):
+            return checker.expect, checker.bad
+
+
+def produce_batch(put: Callable[..., int], seconds: float,
+                  timeout: float | None) -> None:
+    """Put 0, 1, 2, ... in arrays of PUT_BATCH (one array, refilled in
+    place) for about `seconds`, then the end marker."""
+    items = np.arange(PUT_BATCH, dtype=np.int64)
+    t0 = time.perf_counter()
+    while True:
+        for _ in range(64):
+            sent = put(items, timeout)
+            while sent < PUT_BATCH:
+                sent += put(items[sent:], timeout)
+            items += PUT_BATCH
+        if time.perf_counter() - t0 >= seconds:
+            break
+    while not put(np.array([END], dtype=np.int64), timeout):
+        pass
+
+
+def stream_loops(batched: bool, block: bool, put: str, take: str,
+                 put_many: str, take_many: str) -> tuple[Callable, Callable]:
+    """(consume, produce) for run_case(): the loops above over the named
+    methods of the structure (single or batched), waiting without limit
+    in the library (`block`) or busy-polling."""
+    timeout = FOREVER if block else None
+    if batched:
+        def consume(s: Any) -> tuple[int, int]:
+            return consume_batch(getattr(s, take_many), timeout)
+
+        def produce(s: Any, seconds: float) -> None:
+            produce_batch(getattr(s, put_many), seconds, timeout)
+    else:
+        def consume(s: Any) -> tuple[int, int]:
+            return consume_single(getattr(s, take), timeout)
+
+        def produce(s: Any, seconds: float) -> None:
+            produce_single(getattr(s, put), seconds, timeout)
+    return consume, produce
 
 
 def run_case(name: str, quick: bool, create: Callable[[Memory], None],

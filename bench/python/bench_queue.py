@@ -37,18 +37,12 @@ ZEROIPC_LIBRARY=BUILD/libzeroipc.so.1 (bench/run sets both).
 """
 from __future__ import annotations
 
-import math
 import sys
-import time
 
 import numpy as np
 
-from _driver import CAPACITY, END, BatchChecker, main, run_case
+from _driver import CAPACITY, main, run_case, stream_loops
 from zeroipc import Memory, Queue
-
-PUSH_BATCH = 256
-POP_BATCH = 4096
-FOREVER = math.inf
 
 CASES = {
     # name: (batched, single-side handles, blocking, goal in M msg/s)
@@ -59,91 +53,6 @@ CASES = {
     "py_queue_batch_block": (True, False, True, 50.0),
     "py_queue_spsc_batch": (True, True, False, 50.0),
 }
-
-
-def _consume_single(q: Queue) -> tuple[int, int]:
-    pop = q.pop
-    expect = bad = 0
-    while True:
-        v = pop()
-        if v is None:
-            continue
-        if v != expect:
-            if v == END:
-                return expect, bad
-            bad += 1
-            expect = int(v)
-        expect += 1
-
-
-def _consume_single_block(q: Queue) -> tuple[int, int]:
-    pop = q.pop
-    expect = bad = 0
-    while True:
-        v = pop(FOREVER)
-        if v != expect:
-            if v == END:
-                return expect, bad
-            bad += 1
-            expect = int(v)
-        expect += 1
-
-
-def _produce_single(q: Queue, seconds: float) -> None:
-    push = q.push
-    seq = 0
-    t0 = time.perf_counter()
-    while True:
-        stop = seq + 4096
-        while seq < stop:
-            if push(seq):
-                seq += 1
-        if time.perf_counter() - t0 >= seconds:
-            break
-    while not push(END):
-        pass
-
-
-def _produce_single_block(q: Queue, seconds: float) -> None:
-    push = q.push
-    seq = 0
-    t0 = time.perf_counter()
-    while True:
-        stop = seq + 4096
-        while seq < stop:
-            push(seq, FOREVER)
-            seq += 1
-        if time.perf_counter() - t0 >= seconds:
-            break
-    push(END, FOREVER)
-
-
-def _consume_batch(q: Queue, timeout: float | None) -> tuple[int, int]:
-    pop_many = q.pop_many
-    out = np.empty(POP_BATCH, dtype=np.int64)
-    checker = BatchChecker(POP_BATCH)
-    check = checker.check
-    while True:
-        got = pop_many(POP_BATCH, timeout, out=out)
-        if len(got) and check(got):
-            return checker.expect, checker.bad
-
-
-def _produce_batch(q: Queue, seconds: float, timeout: float | None) -> None:
-    push_many = q.push_many
-    items = np.arange(PUSH_BATCH, dtype=np.int64)
-    t0 = time.perf_counter()
-    while True:
-        for _ in range(64):
-            sent = push_many(items, timeout)
-            while sent < PUSH_BATCH:
-                sent += push_many(items[sent:], timeout)
-            items += PUSH_BATCH
-        if time.perf_counter() - t0 >= seconds:
-            break
-    while not push_many(np.array([END], dtype=np.int64), timeout):
-        pass
-
 
 def run(name: str, quick: bool) -> int:
     batched, single, block, goal = CASES[name]
@@ -156,19 +65,10 @@ def run(name: str, quick: bool) -> int:
                      single_producer=single and producer,
                      single_consumer=single and not producer)
 
-    timeout = FOREVER if block else None
-    if batched:
-        def consume(q: Queue) -> tuple[int, int]:
-            return _consume_batch(q, timeout)
-
-        def produce(q: Queue, seconds: float) -> None:
-            _produce_batch(q, seconds, timeout)
-    else:
-        consume = _consume_single_block if block else _consume_single
-        produce = _produce_single_block if block else _produce_single
+    consume, produce = stream_loops(batched, block, "push", "pop",
+                                    "push_many", "pop_many")
     return run_case(name, quick, create, open_side, consume, produce,
                     "pybatch" if batched else "py", " goal=%g" % goal)
-
 
 if __name__ == "__main__":
     sys.exit(main(__doc__, CASES, run, sys.argv[1:]))

@@ -32,18 +32,12 @@ ZEROIPC_LIBRARY=BUILD/libzeroipc.so.1 (bench/run sets both).
 """
 from __future__ import annotations
 
-import math
 import sys
-import time
 
 import numpy as np
 
-from _driver import CAPACITY, END, BatchChecker, main, run_case
+from _driver import CAPACITY, main, run_case, stream_loops
 from zeroipc import Memory, Ring
-
-WRITE_BATCH = 256
-READ_BATCH = 4096
-FOREVER = math.inf
 
 # name: (batched, blocking)
 CASES = {
@@ -52,92 +46,6 @@ CASES = {
     "py_ring_batch": (True, False),
     "py_ring_batch_block": (True, True),
 }
-
-
-def _consume_single(ring: Ring) -> tuple[int, int]:
-    pop = ring.pop
-    expect = bad = 0
-    while True:
-        v = pop()
-        if v is None:
-            continue
-        if v != expect:
-            if v == END:
-                return expect, bad
-            bad += 1
-            expect = int(v)
-        expect += 1
-
-
-def _consume_single_block(ring: Ring) -> tuple[int, int]:
-    pop = ring.pop
-    expect = bad = 0
-    while True:
-        v = pop(FOREVER)
-        if v != expect:
-            if v == END:
-                return expect, bad
-            bad += 1
-            expect = int(v)
-        expect += 1
-
-
-def _produce_single(ring: Ring, seconds: float) -> None:
-    push = ring.push
-    seq = 0
-    t0 = time.perf_counter()
-    while True:
-        stop = seq + 4096
-        while seq < stop:
-            if push(seq):
-                seq += 1
-        if time.perf_counter() - t0 >= seconds:
-            break
-    while not push(END):
-        pass
-
-
-def _produce_single_block(ring: Ring, seconds: float) -> None:
-    push = ring.push
-    seq = 0
-    t0 = time.perf_counter()
-    while True:
-        stop = seq + 4096
-        while seq < stop:
-            push(seq, FOREVER)
-            seq += 1
-        if time.perf_counter() - t0 >= seconds:
-            break
-    push(END, FOREVER)
-
-
-def _consume_batch(ring: Ring, timeout: float | None) -> tuple[int, int]:
-    read = ring.read
-    out = np.empty(READ_BATCH, dtype=np.int64)
-    checker = BatchChecker(READ_BATCH)
-    check = checker.check
-    while True:
-        got = read(READ_BATCH, timeout, out=out)
-        if len(got) and check(got):
-            return checker.expect, checker.bad
-
-
-def _produce_batch(ring: Ring, seconds: float,
-                   timeout: float | None) -> None:
-    write = ring.write
-    items = np.arange(WRITE_BATCH, dtype=np.int64)
-    t0 = time.perf_counter()
-    while True:
-        for _ in range(64):
-            sent = write(items, timeout)
-            while sent < WRITE_BATCH:
-                sent += write(items[sent:], timeout)
-            items += WRITE_BATCH
-        if time.perf_counter() - t0 >= seconds:
-            break
-    while not write(np.array([END], dtype=np.int64), timeout):
-        pass
-
 
 def run(name: str, quick: bool) -> int:
     batched, block = CASES[name]
@@ -154,19 +62,10 @@ def run(name: str, quick: bool) -> int:
             ring.read(0)
         return ring
 
-    timeout = FOREVER if block else None
-    if batched:
-        def consume(ring: Ring) -> tuple[int, int]:
-            return _consume_batch(ring, timeout)
-
-        def produce(ring: Ring, seconds: float) -> None:
-            _produce_batch(ring, seconds, timeout)
-    else:
-        consume = _consume_single_block if block else _consume_single
-        produce = _produce_single_block if block else _produce_single
+    consume, produce = stream_loops(batched, block, "push", "pop",
+                                    "write", "read")
     return run_case(name, quick, create, open_side, consume, produce,
                     "pybatch" if batched else "py")
-
 
 if __name__ == "__main__":
     sys.exit(main(__doc__, CASES, run, sys.argv[1:]))

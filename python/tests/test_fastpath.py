@@ -122,14 +122,19 @@ def test_threads_pop_through_their_own_buffers(mem: Memory,
     assert everything == list(range(nthreads * per_thread))
 
 
+def batch_calls(mem: Memory, kind: str, name: str, capacity: int,
+                dt: Any) -> tuple[Any, Callable, Callable]:
+    """A new Queue or Ring with its batch calls: (structure, put, take)."""
+    if kind == "queue":
+        q = Queue(mem, name, capacity, dtype=dt)
+        return q, q.push_many, q.pop_many
+    r = Ring(mem, name, capacity, dtype=dt)
+    return r, r.write, r.read
+
+
 @pytest.mark.parametrize("kind", ["queue", "ring"])
 def test_out_array_is_filled_and_reused(mem: Memory, kind: str) -> None:
-    if kind == "queue":
-        s: Any = Queue(mem, "o", 64, dtype=np.int32)
-        put, take = s.push_many, s.pop_many
-    else:
-        s = Ring(mem, "o", 64, dtype=np.int32)
-        put, take = s.write, s.read
+    s, put, take = batch_calls(mem, kind, "o", 64, np.int32)
     out = np.full(16, -1, dtype=np.int32)
     seq = 0
     for rnd in range(5):
@@ -174,12 +179,7 @@ def test_out_array_is_filled_and_reused(mem: Memory, kind: str) -> None:
 @pytest.mark.parametrize("kind", ["queue", "ring"])
 def test_batch_input_is_read_in_place_or_converted(mem: Memory,
                                                    kind: str) -> None:
-    if kind == "queue":
-        s: Any = Queue(mem, "in", 64, dtype=np.int16)
-        put, take = s.push_many, s.pop_many
-    else:
-        s = Ring(mem, "in", 64, dtype=np.int16)
-        put, take = s.write, s.read
+    s, put, take = batch_calls(mem, kind, "in", 64, np.int16)
     base = np.arange(40, dtype=np.int16)
     inputs = [base[:8],                             # as is
               base[::2][:8],                        # strided: copied
@@ -197,12 +197,7 @@ def test_batch_input_is_read_in_place_or_converted(mem: Memory,
 def test_same_input_array_refilled_in_place(mem: Memory, kind: str) -> None:
     # The last input array is remembered with its pointer; what it holds,
     # and its dtype, shape and layout, can change between calls.
-    if kind == "queue":
-        s: Any = Queue(mem, "same", 64, dtype=np.int32)
-        put, take = s.push_many, s.pop_many
-    else:
-        s = Ring(mem, "same", 64, dtype=np.int32)
-        put, take = s.write, s.read
+    s, put, take = batch_calls(mem, kind, "same", 64, np.int32)
     items = np.arange(4, dtype=np.int32)
     for rnd in range(3):
         assert put(items) == 4

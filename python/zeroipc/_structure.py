@@ -263,18 +263,17 @@ def array_arg(values: Any, dt: np.dtype) -> np.ndarray:
     return arr if arr.ndim == 1 else arr.reshape(-1)
 
 
-class InArrays:
-    """Where push_many() / write() take their elements from: the caller's
-    array itself when it is a 1-D C-contiguous array of the dtype, else a
-    converted copy.
+class RememberedArray:
+    """The last array a batch call used, remembered with its C pointer.
 
-    As :class:`OutArrays` does for results, the last array passed as is is
-    remembered with its C pointer, so that pushing from the same array
-    again (refilled in place) skips the conversion check and the pointer
-    lookup, which together cost about as much as the C call.  Remembering
-    holds a reference (until another array is passed, or :meth:`forget`),
-    which keeps the memory and makes NumPy refuse to resize the array in
-    place.
+    Passing the same array again (refilled in place) skips the conversion
+    checks and the pointer lookup, which together cost about as much as
+    the C call or moving a few hundred elements.  Remembering holds a
+    reference (until another array is passed, or :meth:`forget`), which
+    keeps the memory and makes NumPy refuse to resize the array in place.
+    The pair is one tuple, replaced whole, so threads sharing the object
+    only ever miss.  The array's dtype, shape and flags can still change
+    in place: a hit is checked again.
     """
 
     __slots__ = ("dt", "last")
@@ -286,16 +285,21 @@ class InArrays:
     def forget(self) -> None:
         self.last = (None, None)
 
+
+class InArrays(RememberedArray):
+    """Where push_many() / write() take their elements from: the caller's
+    array itself when it is a 1-D C-contiguous array of the dtype (then
+    remembered), else a converted copy."""
+
+    __slots__ = ()
+
     def pointer(self, values: Any) -> tuple[Any, int, np.ndarray]:
         """(``void *`` to the elements, how many, the array holding them);
         the caller keeps the array until the C call returns."""
         last, ptr = self.last
-        if values is last:
-            # Its dtype, shape and flags can be changed in place: check
-            # them again.
-            if values.dtype == self.dt and values.ndim == 1 \
-                    and values.flags.c_contiguous:
-                return ptr, values.shape[0], values
+        if values is last and values.dtype == self.dt \
+                and values.ndim == 1 and values.flags.c_contiguous:
+            return ptr, values.shape[0], values
         arr = array_arg(values, self.dt)
         ptr = ffi.cast("void *", ffi.from_buffer(arr))
         if arr is values:
@@ -303,35 +307,17 @@ class InArrays:
         return ptr, arr.shape[0], arr
 
 
-class OutArrays:
+class OutArrays(RememberedArray):
     """Where pop_many() / read() put what they take: a new array, or the
-    caller's `out` array.
+    caller's `out` array (then remembered)."""
 
-    The last `out` array is remembered with its C pointer (until another
-    one is passed, or :meth:`forget`), so that passing the same array
-    again skips the pointer lookup, which costs as much as moving a few
-    hundred elements.  Remembering holds a reference, which keeps the
-    memory and makes NumPy refuse to resize the array in place.  The pair
-    is one tuple, replaced whole, so threads sharing the object only ever
-    miss.
-    """
-
-    __slots__ = ("dt", "last")
-
-    def __init__(self, dt: np.dtype) -> None:
-        self.dt = dt
-        self.last: tuple[Any, Any] = (None, None)
-
-    def forget(self) -> None:
-        self.last = (None, None)
+    __slots__ = ()
 
     def pointer(self, out: Any, n: int) -> Any:
         """A ``void *`` to `out`, checked to take `n` elements."""
         last_out, ptr = self.last
         dt = self.dt
         if out is last_out:
-            # Its dtype, shape and flags can be changed in place: check
-            # them again.
             flags = out.flags
             if out.dtype == dt and out.ndim == 1 and out.shape[0] >= n \
                     and flags.c_contiguous and flags.writeable:
