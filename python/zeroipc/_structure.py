@@ -233,6 +233,42 @@ def push_closure(cell: list, try_push: Any, wait_push: Any, pack: Any,
     return push
 
 
+def pop_closure(cell: list, try_pop: Any, wait_pop: Any,
+                tls: threading.local, dt: np.dtype, copy_out: bool,
+                closed: str, own: tuple[np.ndarray, Any] | None = None
+                ) -> Any:
+    """The per-element pop() of Queue and Stack, a closure as push_closure()
+    makes.  The element lands in this thread's slot (see
+    :func:`thread_slot`), or in `own` (a buffer and its pointer) when the
+    handle is used by one thread at a time; `copy_out`: return a copy of
+    it (a structured element read from a buffer is a view)."""
+    ok, empty, timed_out = OK, EEMPTY, ETIMEOUT
+    forever, inf = WAIT_FOREVER, math.inf
+
+    def pop(timeout: float | None = None) -> Any:
+        h = cell[0]
+        if h is None:
+            raise ValueError(closed)
+        try:
+            buf, ptr = own or tls.slot
+        except AttributeError:
+            buf, ptr = thread_slot(tls, dt)
+        if timeout is None:
+            status = try_pop(ptr, h)
+        elif timeout == inf:
+            status = wait_pop(ptr, h, forever)
+        else:
+            status = wait_pop(ptr, h, timeout_ns(timeout))
+        if status == ok:
+            return buf[0].copy() if copy_out else buf[0]
+        if status == empty or status == timed_out:
+            return None
+        check(status)
+        return None
+
+    return pop
+
+
 def element_buffer(dt: np.dtype) -> tuple[np.ndarray, Any]:
     """A one-element array of `dt` and a ``void *`` to it (the array owns
     the memory; keep both)."""

@@ -14,8 +14,8 @@ from ._ffi import ffi, lib
 from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
                          CFunctions, InArrays, OutArrays, check_capacity,
                          documented, element_buffer, element_dtype,
-                         numpy_packer, push_closure, scalar_packer,
-                         thread_slot, timeout_ns, trimmed)
+                         numpy_packer, pop_closure, push_closure,
+                         scalar_packer, timeout_ns, trimmed)
 from .errors import check
 from .memory import Memory
 
@@ -159,33 +159,13 @@ class Queue(Bounded):
         # contract: the library skips the claims that would make a second
         # one safe), so its buffer needs no per-thread lookup.
         own = element_buffer(dtype) if self._single_consumer else None
-        ok, full, empty, timed_out = OK, EFULL, EEMPTY, ETIMEOUT
-        forever, inf = WAIT_FOREVER, math.inf
         closed = str(self._closed_error())
 
         push = push_closure(cell, try_push, wait_push, pack, via_numpy,
                             closed)
 
-        def pop(timeout: float | None = None) -> Any:
-            h = cell[0]
-            if h is None:
-                raise ValueError(closed)
-            try:
-                buf, ptr = own or tls.slot
-            except AttributeError:
-                buf, ptr = thread_slot(tls, dtype)
-            if timeout is None:
-                status = try_pop(ptr, h)
-            elif timeout == inf:
-                status = wait_pop(ptr, h, forever)
-            else:
-                status = wait_pop(ptr, h, timeout_ns(timeout))
-            if status == ok:
-                return buf[0].copy() if copy_out else buf[0]
-            if status == empty or status == timed_out:
-                return None
-            check(status)
-            return None
+        pop = pop_closure(cell, try_pop, wait_pop, tls, dtype, copy_out,
+                          closed, own)
 
         push.__doc__ = Queue.push.__doc__
         pop.__doc__ = Queue.pop.__doc__

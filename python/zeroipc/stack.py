@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
-                         CFunctions, check_capacity, documented, element_dtype,
-                         numpy_packer, outcome, push_closure, scalar_packer,
-                         thread_slot, timeout_ns)
+from ._structure import (EEMPTY, ETIMEOUT, Bounded, CFunctions,
+                         check_capacity, documented, element_dtype,
+                         numpy_packer, outcome, pop_closure, push_closure,
+                         scalar_packer, thread_slot)
 from .errors import check
 from .memory import Memory
 
@@ -121,33 +121,13 @@ class Stack(Bounded):
         via_numpy = numpy_packer(dtype, tls)
         pack = scalar_packer(dtype) or via_numpy
         copy_out = self._copy_out
-        ok, full, empty, timed_out = OK, EFULL, EEMPTY, ETIMEOUT
-        forever, inf = WAIT_FOREVER, math.inf
         closed = str(self._closed_error())
 
         push = push_closure(cell, try_push, wait_push, pack, via_numpy,
                             closed)
 
-        def pop(timeout: float | None = None) -> Any:
-            h = cell[0]
-            if h is None:
-                raise ValueError(closed)
-            try:
-                buf, ptr = tls.slot
-            except AttributeError:
-                buf, ptr = thread_slot(tls, dtype)
-            if timeout is None:
-                status = try_pop(ptr, h)
-            elif timeout == inf:
-                status = wait_pop(ptr, h, forever)
-            else:
-                status = wait_pop(ptr, h, timeout_ns(timeout))
-            if status == ok:
-                return buf[0].copy() if copy_out else buf[0]
-            if status == empty or status == timed_out:
-                return None
-            check(status)
-            return None
+        pop = pop_closure(cell, try_pop, wait_pop, tls, dtype, copy_out,
+                          closed)
 
         push.__doc__ = Stack.push.__doc__
         pop.__doc__ = Stack.pop.__doc__
