@@ -349,6 +349,18 @@ class OutArrays(RememberedArray):
 
     __slots__ = ()
 
+    def target(self, out: np.ndarray | None,
+               n: int) -> tuple[np.ndarray, Any, bool]:
+        """(array, pointer to it, whether it is new) for a call that takes
+        up to `n` elements: a new array if `out` is None, else `out`,
+        checked (see :meth:`pointer`)."""
+        if n < 0:
+            raise ValueError("n must be >= 0, got %d" % n)
+        if out is None:
+            new = np.empty(n, dtype=self.dt)
+            return new, ffi.from_buffer(new), True
+        return out, self.pointer(out, n), False
+
     def pointer(self, out: Any, n: int) -> Any:
         """A ``void *`` to `out`, checked to take `n` elements."""
         last_out, ptr = self.last

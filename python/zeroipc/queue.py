@@ -252,18 +252,9 @@ class Queue(Bounded):
         h = self._cell[0]
         if h is None:
             raise self._closed_error()
-        if n < 0:
-            raise ValueError("n must be >= 0, got %d" % n)
-        fresh = out is None
-        if fresh:
-            out = np.empty(n, dtype=self._dtype)
-            if n == 0:
-                return out
-            ptr = ffi.from_buffer(out)
-        else:
-            ptr = self._outs.pointer(out, n)
-            if n == 0:
-                return out[:0]
+        out, ptr, fresh = self._outs.target(out, n)
+        if n == 0:
+            return out[:0]
         count = self._count()
         # One call takes every published element in order (up to n).
         status = self._c.pop_n(ptr, count, h, n,

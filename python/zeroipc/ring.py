@@ -373,18 +373,9 @@ class Ring(ElementStructure):
             r = self._consumer()
         if n is None:
             n = self._capacity
-        if n < 0:
-            raise ValueError("n must be >= 0, got %d" % n)
-        fresh = out is None
-        if fresh:
-            out = np.empty(n, dtype=self._dtype)
-            if n == 0:
-                return out
-            ptr = ffi.from_buffer(out)
-        else:
-            ptr = self._outs.pointer(out, n)
-            if n == 0:
-                return out[:0]
+        out, ptr, fresh = self._outs.target(out, n)
+        if n == 0:
+            return out[:0]
         count = self._rcount
         status = lib.zeroipc_ring_read_n(
             count, ptr, r, n, 0 if timeout is None else timeout_ns(timeout))
