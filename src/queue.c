@@ -130,6 +130,30 @@ static bool queue_layout_of(struct zeroipc__slots_layout *l,
 		capacity);
 }
 
+/*
+ * How often a single-mode handle stores its counter (QUEUE_LAZY_MAX, or a
+ * quarter of the capacity if smaller, at least 1): between its calls, the
+ * stored value lags the handle's position by less than this (during one,
+ * see lazy_lag_max()).
+ */
+static uint32_t lazy_interval(uint32_t capacity)
+{
+	uint32_t quarter = capacity / 4 > 0 ? capacity / 4 : 1;
+
+	return quarter < QUEUE_LAZY_MAX ? quarter : QUEUE_LAZY_MAX;
+}
+
+/*
+ * The most a counter that a single-mode handle stores lazily lags behind
+ * that handle's position: a batch (up to the capacity) published before
+ * the store that follows it, plus the lazy interval.  Also what is left
+ * when the handle dies between the two.
+ */
+static uint32_t lazy_lag_max(uint32_t capacity)
+{
+	return capacity + lazy_interval(capacity);
+}
+
 /* a - b as the signed distance between two wrapping positions. */
 static inline int32_t pos_diff(uint32_t a, uint32_t b)
 {
@@ -903,7 +927,7 @@ static int new_handle(zeroipc_queue **out, zeroipc_memory *mem,
 	q->elem_size = elem_size;
 	q->flags = flags;
 	q->quarter = capacity / 4 > 0 ? capacity / 4 : 1;
-	lazy = q->quarter < QUEUE_LAZY_MAX ? q->quarter : QUEUE_LAZY_MAX;
+	lazy = lazy_interval(capacity);
 	q->lazy_mask = lazy - 1;
 	q->writable = !mem->readonly;
 	q->fast_one = q->writable &&
@@ -1024,11 +1048,16 @@ static int check_header(uint64_t *offset_out, struct zeroipc__slots_layout *l,
 /*
  * head and tail may differ by up to the capacity either way (tail may lag
  * behind head while a single producer stores it lazily).  Further apart is
- * corruption.  Reread a few times so that a counter moving between our two
- * loads is not taken for it.
+ * corruption, unless a lazily stored counter lags (a single-mode handle's,
+ * open or dead: tail behind a head that consumers moved on, or head behind
+ * a tail that producers moved a whole capacity on): so before deciding,
+ * step both over the slots that are done, as a repair does, tail first (a
+ * tail stepped after head could run more than the capacity ahead of it on
+ * a busy queue).  Reread a few times so that a counter moving between our
+ * loads is not taken for corruption.
  */
 static bool positions_plausible(const struct zeroipc_fmt_queue_header *h,
-				uint32_t capacity)
+				const uint32_t *seq, uint32_t capacity)
 {
 	/* Relaxed: a plausibility check on hints, ordering nothing. */
 	for (int i = 0; i < 3; i++) {
@@ -1037,6 +1066,12 @@ static bool positions_plausible(const struct zeroipc_fmt_queue_header *h,
 		uint32_t tail = zeroipc__load_relaxed_u32(
 			(uint32_t *)(uintptr_t)&h->tail);
 
+		if (tail - head <= capacity || head - tail <= capacity)
+			return true;
+		tail = step_over_done(seq, capacity - 1, tail, 0,
+				      lazy_lag_max(capacity));
+		head = step_over_done(seq, capacity - 1, head, 1,
+				      lazy_lag_max(capacity));
 		if (tail - head <= capacity || head - tail <= capacity)
 			return true;
 	}
@@ -1058,7 +1093,7 @@ static void repair_counter(const zeroipc_queue *q, uint32_t *counter,
 		 * next are read relaxed, as the CAS rechecks the start. */
 		uint32_t now = zeroipc__load_acquire_u32(counter);
 		uint32_t fixed = step_over_done(q->seq, q->mask, now, offset,
-						q->capacity);
+						lazy_lag_max(q->capacity));
 
 		/* acq_rel: orders nothing the queue relies on (counters carry
 		 * no data); the strong CAS is what keeps the move safe. */
@@ -1093,6 +1128,7 @@ int zeroipc_queue_open(zeroipc_queue **out, zeroipc_memory *mem,
 		return zeroipc__elem_size_mismatch("queue", name, stored_size,
 						   elem_size);
 	if (!positions_plausible((const void *)(mem->base + offset),
+				 (const void *)(mem->base + offset + l.words),
 				 capacity))
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "queue '%s': head and tail are further "
@@ -1169,6 +1205,10 @@ int zeroipc_queue_validate(const zeroipc_memory *mem, const char *name)
 	 * one is a snapshot anyway. */
 	head = zeroipc__load_relaxed_u32((uint32_t *)(uintptr_t)&h->head);
 	tail = zeroipc__load_relaxed_u32((uint32_t *)(uintptr_t)&h->tail);
+	/* As at open (positions_plausible()): lazily stored counters may
+	 * lag. */
+	tail = step_over_done(seq, mask, tail, 0, lazy_lag_max(capacity));
+	head = step_over_done(seq, mask, head, 1, lazy_lag_max(capacity));
 	if (tail - head > capacity && head - tail > capacity)
 		return zeroipc__fail(ZEROIPC_ECORRUPT,
 				     "queue '%s': head %u and tail %u are "

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -1119,6 +1120,572 @@ static void test_queue_open_foreign_queue(void **state)
 	zt_destroy(mem, name);
 }
 
+/*
+ * A single consumer stores head only every L positions (L = 4 here), so
+ * while it is open (or after it died) head lags its real position by up
+ * to L - 1, and once producers fill the queue again tail is more than the
+ * capacity ahead of the stored head.  That is a lagging counter, not
+ * corruption: an opener accepts it (and repairs head), and the validator
+ * accepts it at rest.
+ */
+static void test_queue_lagging_head_of_a_full_queue_opens(void **state)
+{
+	zeroipc_queue_opts sc = opts_with(ZEROIPC_QUEUE_SINGLE_CONSUMER);
+	zeroipc_memory *mem;
+	zeroipc_queue *p = NULL, *c = NULL, *o = NULL;
+	struct zt_raw r;
+	uint32_t v;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-lag-head", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&p, mem, "q", 4, 16, NULL));
+	assert_ok(zeroipc_queue_open(&c, mem, "q", 4, &sc));
+	r = zt_raw_of(mem, "q", 16, 4);
+	for (v = 0; v < 16; v++)
+		assert_ok(zeroipc_queue_try_push(p, &v));
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, c));
+		assert_int_equal(v, i);
+	}
+	for (v = 16; v < 19; v++)
+		assert_ok(zeroipc_queue_try_push(p, &v));
+	assert_status(zeroipc_queue_try_push(p, &v), ZEROIPC_EFULL);
+	/* tail 19, stored head 0: 19 apart in a queue of 16. */
+	assert_int_equal(*RAW_TAIL(&r), 19);
+	assert_int_equal(*RAW_HEAD(&r), 0);
+	assert_int_equal(zeroipc_queue_size(p), 16);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	/* An opener (that neither pushes nor pops: the promise holds)
+	 * steps head over the three released slots. */
+	assert_ok(zeroipc_queue_open(&o, mem, "q", 4, NULL));
+	assert_int_equal(*RAW_HEAD(&r), 3);
+	zeroipc_queue_close(o);
+	for (uint32_t i = 3; i < 19; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, c));
+		assert_int_equal(v, i);
+	}
+	assert_status(zeroipc_queue_try_pop(&v, c), ZEROIPC_EEMPTY);
+	zeroipc_queue_close(c);
+	assert_int_equal(*RAW_HEAD(&r), 19);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(p);
+	zt_destroy(mem, name);
+}
+
+/*
+ * A single consumer publishes a batch before it stores head, so one that
+ * dies in between leaves head behind by the batch (up to the capacity)
+ * plus what it had not stored before (up to L - 1 positions): here L = 2,
+ * one single pop and then a batch of all 8 slots leave head at 0 for a
+ * real position of 9.  Producers refill the queue.  Opening accepts the
+ * counters and repairs head all the way, so that a new single consumer
+ * continues at 9.
+ */
+static void test_queue_repair_after_single_consumer_died_mid_batch(
+	void **state)
+{
+	zeroipc_queue_opts sc = opts_with(ZEROIPC_QUEUE_SINGLE_CONSUMER);
+	zeroipc_memory *mem;
+	zeroipc_queue *p = NULL, *c = NULL;
+	struct zt_raw r;
+	uint32_t v, out[8];
+	size_t n;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-lag-batch", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&p, mem, "q", 4, 8, NULL));
+	assert_ok(zeroipc_queue_open(&c, mem, "q", 4, &sc));
+	r = zt_raw_of(mem, "q", 8, 4);
+	for (v = 0; v < 8; v++)
+		assert_ok(zeroipc_queue_try_push(p, &v));
+	assert_ok(zeroipc_queue_try_pop(&v, c));
+	assert_int_equal(v, 0);
+	assert_ok(zeroipc_queue_try_push(p, &(uint32_t){ 8 }));
+	assert_ok(zeroipc_queue_pop_n(out, &n, c, 8, 0));
+	assert_int_equal(n, 8);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(out[i], i + 1);
+	/* Closing only stores head: put back what a consumer that died
+	 * before that store leaves. */
+	zeroipc_queue_close(c);
+	assert_int_equal(*RAW_HEAD(&r), 9);
+	*RAW_HEAD(&r) = 0;
+	for (v = 9; v < 17; v++)
+		assert_ok(zeroipc_queue_try_push(p, &v));
+	assert_status(zeroipc_queue_try_push(p, &v), ZEROIPC_EFULL);
+	assert_int_equal(*RAW_TAIL(&r), 17);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	assert_ok(zeroipc_queue_open(&c, mem, "q", 4, &sc));
+	assert_int_equal(*RAW_HEAD(&r), 9);
+	for (uint32_t i = 9; i < 17; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, c));
+		assert_int_equal(v, i);
+	}
+	assert_status(zeroipc_queue_try_pop(&v, c), ZEROIPC_EEMPTY);
+	zeroipc_queue_close(c);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(p);
+	zt_destroy(mem, name);
+}
+
+/* ---- runs at every slot offset (review of the batch fast paths) ---- */
+
+/* Element `v` of a run test: its number in the first bytes, then a pattern
+ * that differs per byte, so a misplaced or half-copied element shows. */
+static void run_elem(unsigned char *out, uint32_t es, uint32_t v)
+{
+	for (uint32_t b = 0; b < es; b++)
+		out[b] = (unsigned char)(v * 7u + b * 13u + 1u);
+	memcpy(out, &v, es < 4 ? es : 4);
+}
+
+/*
+ * Every sequence word is exactly what the positions say: `popped` from
+ * `pos0` released (p + cap), then `pushed - popped` published (p + 1),
+ * then free (p) up to pos0 + popped + cap.
+ */
+static void expect_seq_words(const struct zt_raw *r, uint32_t pos0,
+			     uint32_t popped, uint32_t pushed)
+{
+	uint32_t cap = r->capacity;
+
+	for (uint32_t i = 0; i < cap; i++) {
+		uint32_t p = pos0 + popped + i, want;
+
+		if (i < pushed - popped)
+			want = p + 1;
+		else
+			want = p;
+		/* Slots whose last position was popped show p (the next lap's
+		 * free value) = (p - cap) + cap: the same formula. */
+		if (*zt_raw_slot_word(r, p & (cap - 1)) != want)
+			fail_msg("cap %u pos0 0x%x popped %u pushed %u: "
+				 "slot %u has seq 0x%x, expected 0x%x", cap,
+				 pos0, popped, pushed, p & (cap - 1),
+				 *zt_raw_slot_word(r, p & (cap - 1)), want);
+	}
+}
+
+/*
+ * One case: counters at `pos0`, `fill` elements pushed (one batch), then a
+ * batch of `k`, then a pop batch of `j`, then the rest singly.  The counts
+ * are exact (everything ready is moved, up to the request), the sequence
+ * words exact after each step, the elements in order and intact.
+ */
+static void run_case(zeroipc_memory *mem, const char *qn,
+		     const struct zt_raw *r, uint32_t flags, uint32_t pos0,
+		     uint32_t fill, uint32_t k, uint32_t j)
+{
+	zeroipc_queue_opts o = opts_with(flags);
+	zeroipc_queue *q = NULL;
+	uint32_t cap = r->capacity, es = r->elem_size;
+	uint32_t pushed = 0, popped = 0, expect_k;
+	unsigned char in[16 * 16], out[16 * 16], want[16];
+	size_t n;
+
+	raw_seed(r, pos0);
+	assert_ok(zeroipc_queue_open(&q, mem, qn, es, &o));
+	if (fill > 0) {
+		for (uint32_t i = 0; i < fill; i++)
+			run_elem(in + i * es, es, i);
+		assert_ok(zeroipc_queue_push_n(&n, q, in, fill, 0));
+		assert_int_equal(n, fill);
+		pushed = fill;
+	}
+	for (uint32_t i = 0; i < k; i++)
+		run_elem(in + i * es, es, pushed + i);
+	expect_k = cap - fill < k ? cap - fill : k;
+	if (expect_k == 0) {
+		assert_status(zeroipc_queue_push_n(&n, q, in, k, 0),
+			      ZEROIPC_EFULL);
+	} else {
+		assert_ok(zeroipc_queue_push_n(&n, q, in, k, 0));
+		if (n != expect_k)
+			fail_msg("cap %u es %u flags %u pos0 0x%x fill %u: "
+				 "push_n(%u) moved %zu, expected %u", cap, es,
+				 flags, pos0, fill, k, n, expect_k);
+		pushed += expect_k;
+	}
+	expect_seq_words(r, pos0, 0, pushed);
+	if (flags == 0)
+		assert_int_equal(*RAW_TAIL(r), pos0 + pushed);
+
+	/* A pop batch, then the rest one by one. */
+	if (pushed == 0) {
+		assert_status(zeroipc_queue_pop_n(out, &n, q, j, 0),
+			      ZEROIPC_EEMPTY);
+	} else {
+		uint32_t expect_j = pushed < j ? pushed : j;
+
+		assert_ok(zeroipc_queue_pop_n(out, &n, q, j, 0));
+		if (n != expect_j)
+			fail_msg("cap %u es %u flags %u pos0 0x%x: pop_n(%u) "
+				 "of %u moved %zu", cap, es, flags, pos0, j,
+				 pushed, n);
+		for (uint32_t i = 0; i < expect_j; i++) {
+			run_elem(want, es, i);
+			assert_memory_equal(out + i * es, want, es);
+		}
+		popped = expect_j;
+	}
+	expect_seq_words(r, pos0, popped, pushed);
+	if (flags == 0)
+		assert_int_equal(*RAW_HEAD(r), pos0 + popped);
+	while (popped < pushed) {
+		assert_ok(zeroipc_queue_try_pop(out, q));
+		run_elem(want, es, popped);
+		assert_memory_equal(out, want, es);
+		popped++;
+	}
+	assert_status(zeroipc_queue_try_pop(out, q), ZEROIPC_EEMPTY);
+	expect_seq_words(r, pos0, popped, pushed);
+	zeroipc_queue_close(q);
+	/* Single-mode handles store their exact positions on close. */
+	assert_int_equal(*RAW_TAIL(r), pos0 + pushed);
+	assert_int_equal(*RAW_HEAD(r), pos0 + popped);
+	assert_ok(zeroipc_queue_validate(mem, qn));
+}
+
+/* run_case() from every slot after `base`, every fill and batch length
+ * (push k, then pop cap + 2 - k: both 1 ..= cap + 1). */
+static void runs_from(zeroipc_memory *mem, const char *qn,
+		      const struct zt_raw *r, uint32_t flags, uint32_t base)
+{
+	uint32_t cap = r->capacity;
+
+	for (uint32_t off = 0; off < cap; off++)
+		for (uint32_t fill = 0; fill <= cap; fill++)
+			for (uint32_t k = 1; k <= cap + 1; k++)
+				run_case(mem, qn, r, flags, base + off, fill,
+					 k, cap + 2 - k);
+}
+
+/*
+ * Batches at every start slot, fill level and length, in queues of 2
+ * (asked for 1), 4 and 8 slots, with element sizes the single-element fast
+ * path copies inline (4) and not (12), in the default and the single mode,
+ * from position 0 and from just below 2^32 (so runs wrap both the slot
+ * array and the counters).  Covers runs that end exactly at the last slot,
+ * that wrap to slot 0 by one slot or by all but one, and requests longer
+ * than the capacity.
+ */
+static void test_queue_runs_at_every_offset_and_length(void **state)
+{
+	static const uint32_t caps[] = { 1, 4, 8 };
+	static const uint32_t sizes[] = { 4, 12 };
+	static const uint32_t modes[] = {
+		0, ZEROIPC_QUEUE_SINGLE_PRODUCER | ZEROIPC_QUEUE_SINGLE_CONSUMER
+	};
+	static const uint32_t bases[] = { 0, 0xFFFFFFF8u };
+	zeroipc_memory *mem;
+	char name[128], qn[16];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-runs", SEG_SIZE, 0);
+	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			zeroipc_queue *q = NULL;
+			struct zt_raw r;
+			uint32_t cap;
+
+			snprintf(qn, sizeof(qn), "r%zu_%zu", c, s);
+			assert_ok(zeroipc_queue_create(&q, mem, qn, sizes[s],
+						       caps[c], NULL));
+			cap = (uint32_t)zeroipc_queue_capacity(q);
+			zeroipc_queue_close(q);
+			r = zt_raw_of(mem, qn, cap, sizes[s]);
+			for (size_t m = 0; m < 2; m++)
+				for (size_t b = 0; b < 2; b++)
+					runs_from(mem, qn, &r, modes[m],
+						  bases[b]);
+		}
+	}
+	zt_destroy(mem, name);
+}
+
+/*
+ * Default-mode handles start each claim from their own guess of the
+ * counter.  Guesses that other handles made stale, across 2^32, one that
+ * names a position another handle claimed but has not published (pushes)
+ * or released (pops), and batches from a stale guess: each lands on the
+ * next unclaimed position, never on a claimed one.
+ */
+static void test_queue_stale_guesses_never_claim_twice(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *a = NULL, *b = NULL, *d = NULL, *e = NULL, *q = NULL;
+	struct zt_raw r;
+	uint64_t v, in[3], out[8], sentinel = 0x5E5E5E5E5E5E5E5Eull;
+	size_t n;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-guess", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 8, NULL));
+	zeroipc_queue_close(q);
+	r = zt_raw_of(mem, "q", 8, 8);
+	raw_seed(&r, 0xFFFFFFFEu);
+	assert_ok(zeroipc_queue_open(&a, mem, "q", 8, NULL));
+	assert_ok(zeroipc_queue_open(&b, mem, "q", 8, NULL));
+	assert_ok(zeroipc_queue_open(&d, mem, "q", 8, NULL));
+	assert_ok(zeroipc_queue_open(&e, mem, "q", 8, NULL));
+
+	v = 100; /* position 0xFFFFFFFE, slot 6 */
+	assert_ok(zeroipc_queue_try_push(a, &v));
+	v = 101; /* b still guesses 0xFFFFFFFE: lands on 0xFFFFFFFF */
+	assert_ok(zeroipc_queue_try_push(b, &v));
+	assert_int_equal(*zt_raw_slot_word(&r, 7), 0);
+	v = 102; /* a guesses 0xFFFFFFFF, taken: lands on 0 (slot 0) */
+	assert_ok(zeroipc_queue_try_push(a, &v));
+	assert_int_equal(*zt_raw_slot_word(&r, 0), 1);
+	assert_int_equal(*RAW_TAIL(&r), 1);
+
+	/* Another handle claimed position 1 (a's guess) and has not
+	 * published it yet. */
+	memcpy(r.base + 16 + 1 * 8, &sentinel, 8);
+	*RAW_TAIL(&r) = 2;
+	v = 103;
+	assert_ok(zeroipc_queue_try_push(a, &v));
+	assert_int_equal(*zt_raw_slot_word(&r, 1), 1);
+	assert_int_equal(*zt_raw_slot_word(&r, 2), 3);
+	assert_memory_equal(r.base + 16 + 1 * 8, &sentinel, 8);
+	assert_int_equal(*RAW_TAIL(&r), 3);
+	/* The same through the batch path: a guesses 3, the tail is 4. */
+	*RAW_TAIL(&r) = 4;
+	memcpy(r.base + 16 + 3 * 8, &sentinel, 8);
+	in[0] = 104;
+	in[1] = 105;
+	assert_ok(zeroipc_queue_push_n(&n, a, in, 2, 0));
+	assert_int_equal(n, 2);
+	assert_memory_equal(r.base + 16 + 3 * 8, &sentinel, 8);
+	assert_int_equal(*zt_raw_slot_word(&r, 3), 3);
+	assert_int_equal(*zt_raw_slot_word(&r, 5), 6);
+	assert_int_equal(*RAW_TAIL(&r), 6);
+	/* Positions 0xFFFFFFFE ..= 5 are taken: full, also for b, whose
+	 * guess (0) is stale. */
+	in[0] = 106;
+	assert_status(zeroipc_queue_push_n(&n, b, in, 3, 0), ZEROIPC_EFULL);
+	assert_status(zeroipc_queue_try_push(b, &v), ZEROIPC_EFULL);
+	/* The two stalled producers publish. */
+	v = 1001;
+	memcpy(r.base + 16 + 1 * 8, &v, 8);
+	*zt_raw_slot_word(&r, 1) = 2;
+	v = 1003;
+	memcpy(r.base + 16 + 3 * 8, &v, 8);
+	*zt_raw_slot_word(&r, 3) = 4;
+
+	/* Pops: d and e guess 0xFFFFFFFE. */
+	assert_ok(zeroipc_queue_try_pop(&v, d));
+	assert_int_equal(v, 100);
+	assert_ok(zeroipc_queue_try_pop(&v, e)); /* stale guess */
+	assert_int_equal(v, 101);
+	assert_ok(zeroipc_queue_try_pop(&v, d)); /* stale guess */
+	assert_int_equal(v, 102);
+	/* Another consumer claimed position 1 (d's guess), not released. */
+	*RAW_HEAD(&r) = 2;
+	assert_ok(zeroipc_queue_try_pop(&v, d));
+	assert_int_equal(v, 103);
+	assert_int_equal(*zt_raw_slot_word(&r, 1), 2);
+	assert_int_equal(*zt_raw_slot_word(&r, 2), 10);
+	/* The same through the batch path: d guesses 3, the head is 4. */
+	*RAW_HEAD(&r) = 4;
+	assert_ok(zeroipc_queue_pop_n(out, &n, d, 2, 0));
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0], 104);
+	assert_int_equal(out[1], 105);
+	assert_int_equal(*zt_raw_slot_word(&r, 3), 4);
+	assert_int_equal(*RAW_HEAD(&r), 6);
+	assert_status(zeroipc_queue_try_pop(&v, e), ZEROIPC_EEMPTY);
+	/* b's guess (0) is stale: its batch starts at 6 and wraps from slot 7
+	 * to slot 0. */
+	in[0] = 106;
+	in[1] = 107;
+	in[2] = 108;
+	assert_ok(zeroipc_queue_push_n(&n, b, in, 3, 0));
+	assert_int_equal(n, 3);
+	assert_int_equal(*RAW_TAIL(&r), 9);
+	/* e's guess (0) is stale too: its batch takes 6, 7 and 8 (slot 0) and
+	 * stops at position 1 + 8, whose slot the stalled consumer holds. */
+	assert_ok(zeroipc_queue_pop_n(out, &n, e, 8, 0));
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0], 106);
+	assert_int_equal(out[1], 107);
+	assert_int_equal(out[2], 108);
+	assert_status(zeroipc_queue_try_pop(&v, e), ZEROIPC_EEMPTY);
+	/* The stalled consumers release their slots. */
+	*zt_raw_slot_word(&r, 1) = 1 + 8;
+	*zt_raw_slot_word(&r, 3) = 3 + 8;
+	assert_int_equal(*RAW_HEAD(&r), 9);
+	assert_int_equal(*RAW_TAIL(&r), 9);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	/* And the queue goes on: every handle, stale or not. */
+	for (v = 0; v < 8; v++)
+		assert_ok(zeroipc_queue_try_push(v & 1 ? a : b, &v));
+	for (uint64_t i = 0; i < 8; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, i & 1 ? d : e));
+		assert_int_equal(v, i);
+	}
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(a);
+	zeroipc_queue_close(b);
+	zeroipc_queue_close(d);
+	zeroipc_queue_close(e);
+	zt_destroy(mem, name);
+}
+
+/* ---- notifications from the single-element fast path ---- */
+
+/* The seq word of eventcount `which` in the companion of queue "q". */
+static const uint32_t *q_ec_seq(zeroipc_memory *mem, unsigned which)
+{
+	zeroipc_table_entry e;
+
+	assert_ok(zeroipc_table_find(&e, mem, "q.wait"));
+	return (const uint32_t *)(void *)((unsigned char *)
+		zeroipc_memory_base(mem) + e.offset + 8 * which + 4);
+}
+
+/* Wait (bounded) until a waiter armed the eventcount; its armed value. */
+static uint32_t wait_armed(const uint32_t *seq)
+{
+	int64_t t0 = zt_now_ns();
+	uint32_t s;
+
+	while (((s = __atomic_load_n(seq, __ATOMIC_ACQUIRE)) & 1u) == 0) {
+		assert_true(zt_now_ns() - t0 < 10LL * 1000000000LL);
+		sched_yield();
+	}
+	return s;
+}
+
+struct armed_child_arg {
+	const char *seg;
+	int mode; /* 0 pop, 1 push, 2 single producer after a full */
+};
+
+static int armed_child(void *p)
+{
+	const struct armed_child_arg *a = p;
+	zeroipc_queue_opts sp = opts_with(ZEROIPC_QUEUE_SINGLE_PRODUCER);
+	zeroipc_memory *mem = NULL;
+	zeroipc_queue *q = NULL;
+	uint64_t v = 55;
+
+	if (zeroipc_memory_open(&mem, a->seg, 0) != 0 ||
+	    zeroipc_queue_open(&q, mem, "q", 8, a->mode == 2 ? &sp : NULL))
+		return 10;
+	if (a->mode == 0)
+		return zeroipc_queue_pop(&v, q, 20LL * 1000000000LL) == 0 &&
+				       v == 4242
+			       ? 0
+			       : 11;
+	if (a->mode == 2) {
+		/* Fill the queue (16 slots) and find it full. */
+		for (v = 0; v < 16; v++)
+			if (zeroipc_queue_try_push(q, &v) != 0)
+				return 12;
+		if (zeroipc_queue_try_push(q, &v) != ZEROIPC_EFULL)
+			return 13;
+		v = 99;
+	}
+	if (zeroipc_queue_push(q, &v, 20LL * 1000000000LL) != 0)
+		return 14;
+	zeroipc_queue_close(q);
+	return 0;
+}
+
+/*
+ * A single push or pop that finds a waiter armed on the eventcount it must
+ * notify disarms it (advances its seq) before it returns: the fast path's
+ * check for sleepers must not skip a wake-up.  (A skipped wake-up would
+ * only show as a 1 ms delay in the other tests: the waiters recheck every
+ * slice.)  A consumer notifies the quarter eventcount of a single producer
+ * waiting after a full exactly when it releases the last slot of a
+ * quarter.
+ */
+static void test_queue_fast_path_wakes_armed_waiters(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	struct armed_child_arg a;
+	const uint32_t *items, *space, *quarter;
+	uint32_t s;
+	uint64_t v;
+	char name[128];
+	pid_t pid;
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-armed", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 16, NULL));
+	items = q_ec_seq(mem, 0);
+	space = q_ec_seq(mem, 1);
+	quarter = q_ec_seq(mem, 2);
+	a.seg = name;
+
+	/* A pop asleep on ITEMS: one try_push notifies it. */
+	a.mode = 0;
+	pid = zt_fork(armed_child, &a);
+	s = wait_armed(items);
+	v = 4242;
+	assert_ok(zeroipc_queue_try_push(q, &v));
+	assert_true(__atomic_load_n(items, __ATOMIC_ACQUIRE) != s);
+	assert_int_equal(zt_wait(pid), 0);
+
+	/* A push asleep on SPACE (queue full): one try_pop notifies it. */
+	for (v = 0; v < 16; v++)
+		assert_ok(zeroipc_queue_try_push(q, &v));
+	a.mode = 1;
+	pid = zt_fork(armed_child, &a);
+	s = wait_armed(space);
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_int_equal(v, 0);
+	assert_true(__atomic_load_n(space, __ATOMIC_ACQUIRE) != s);
+	assert_int_equal(zt_wait(pid), 0);
+	for (uint64_t i = 1; i < 16; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, i);
+	}
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_int_equal(v, 55);
+	/* Head and tail are at 18 now.  Quarters are 4 positions long. */
+
+	/* A single producer fills positions 18 ..= 33, finds 34 full and
+	 * sleeps on QUARTER until the slot of 39 (the last of the quarter
+	 * block that ends at least a quarter ahead) is free too: that is
+	 * when position 23 is released. */
+	a.mode = 2;
+	pid = zt_fork(armed_child, &a);
+	s = wait_armed(quarter);
+	assert_ok(zeroipc_queue_try_pop(&v, q)); /* 18 */
+	assert_int_equal(v, 0);
+	assert_int_equal(__atomic_load_n(quarter, __ATOMIC_ACQUIRE), s);
+	assert_ok(zeroipc_queue_try_pop(&v, q)); /* 19: the end of a quarter */
+	assert_int_equal(v, 1);
+	assert_true(__atomic_load_n(quarter, __ATOMIC_ACQUIRE) != s);
+	/* Not ready yet (39 is not free): it sleeps again. */
+	s = wait_armed(quarter);
+	for (uint64_t i = 2; i < 5; i++) { /* 20, 21, 22 */
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, i);
+		assert_int_equal(__atomic_load_n(quarter, __ATOMIC_ACQUIRE), s);
+	}
+	assert_ok(zeroipc_queue_try_pop(&v, q)); /* 23 */
+	assert_int_equal(v, 5);
+	assert_true(__atomic_load_n(quarter, __ATOMIC_ACQUIRE) != s);
+	assert_int_equal(zt_wait(pid), 0);
+	for (uint64_t i = 6; i < 16; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, i);
+	}
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_int_equal(v, 99);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
 /* ---- threads ---- */
 
 #define T_PRODUCERS 2
@@ -1292,6 +1859,13 @@ int main(void)
 		cmocka_unit_test(test_queue_readonly_mapping),
 		cmocka_unit_test(test_queue_null_handles),
 		cmocka_unit_test(test_queue_open_foreign_queue),
+		cmocka_unit_test(
+			test_queue_lagging_head_of_a_full_queue_opens),
+		cmocka_unit_test(
+			test_queue_repair_after_single_consumer_died_mid_batch),
+		cmocka_unit_test(test_queue_runs_at_every_offset_and_length),
+		cmocka_unit_test(test_queue_stale_guesses_never_claim_twice),
+		cmocka_unit_test(test_queue_fast_path_wakes_armed_waiters),
 		cmocka_unit_test(
 			test_queue_threads_lose_and_duplicate_nothing),
 		cmocka_unit_test(

@@ -825,6 +825,193 @@ static void test_ring_consumer_publishes_when_producer_waits(void **state)
 	zt_shared_free(x, sizeof(*x));
 }
 
+/* ---- element sizes that are not powers of two (review) ---- */
+
+static void odd_elem(unsigned char *out, uint64_t es, uint64_t e)
+{
+	for (uint64_t b = 0; b < es; b++)
+		out[b] = (unsigned char)(e * 7u + b * 13u + 1u);
+}
+
+static void expect_odd_elems(const unsigned char *got, uint64_t es,
+			     uint64_t first, uint64_t n)
+{
+	unsigned char want[64];
+
+	for (uint64_t i = 0; i < n; i++) {
+		odd_elem(want, es, first + i);
+		if (memcmp(got + i * es, want, es) != 0)
+			fail_msg("element %llu of %llu bytes differs",
+				 (unsigned long long)(first + i),
+				 (unsigned long long)es);
+	}
+}
+
+/*
+ * One ring of `cap` elements of `es` bytes, driven through every call for
+ * many laps against a model: each count is exact (everything that fits or
+ * is there, up to the request, for the zero-copy calls up to the end of
+ * the buffer), regions start where the positions say, commit and release
+ * accept exactly the counts handed out, positions in the header are whole
+ * elements, the bytes arrive intact.
+ */
+static void odd_size_run(uint64_t es, uint64_t cap)
+{
+	zeroipc_memory *mem;
+	zeroipc_ring *w = NULL, *r = NULL;
+	zeroipc_ring_opts eager = batch_opts(1);
+	unsigned char *base, buf[64 * 40];
+	uint64_t wn = 0, rn = 0, rng = es * 1000 + cap; /* positions */
+	char name[128];
+
+	mem = zt_create(name, sizeof(name), "ring-odd", SEG_SIZE, 0);
+	assert_ok(zeroipc_ring_create(&w, mem, "o", es, cap, P, NULL));
+	assert_ok(zeroipc_ring_open(&r, mem, "o", es, C, &eager));
+	base = zt_entry_base(mem, "o", NULL);
+	assert_int_equal(zeroipc_ring_capacity(w), cap);
+	while (rn < 30 * cap + 500) {
+		uint64_t used = wn - rn, room = cap - used;
+		uint64_t to_end_w = cap - wn % cap, to_end_r = cap - rn % cap;
+		uint64_t k, n, want, i;
+		void *region;
+		const void *cregion;
+		int op = (int)(zt_rand(&rng) % 6);
+
+		/* Up to 40 elements, past the capacity of the small rings. */
+		k = 1 + zt_rand(&rng) % (cap < 39 ? cap + 2 : 40);
+		switch (op) {
+		case 0: /* write_n */
+			for (i = 0; i < k; i++)
+				odd_elem(buf + i * es, es, wn + i);
+			want = k < room ? k : room;
+			if (want == 0) {
+				assert_status(zeroipc_ring_write_n(&n, w, buf,
+								   k, 0),
+					      ZEROIPC_EFULL);
+				break;
+			}
+			assert_ok(zeroipc_ring_write_n(&n, w, buf, k, 0));
+			assert_int_equal(n, want);
+			wn += n;
+			break;
+		case 1: /* reserve, fill, commit part */
+			want = k < room ? k : room;
+			want = want < to_end_w ? want : to_end_w;
+			if (want == 0) {
+				assert_status(zeroipc_ring_reserve(&region, &n,
+								   w, k, 0),
+					      ZEROIPC_EFULL);
+				break;
+			}
+			assert_ok(zeroipc_ring_reserve(&region, &n, w, k, 0));
+			assert_int_equal(n, want);
+			assert_ptr_equal(region,
+					 base + R_BUFFER + (wn % cap) * es);
+			for (i = 0; i < n; i++)
+				odd_elem((unsigned char *)region + i * es, es,
+					 wn + i);
+			assert_fails_with(zeroipc_ring_commit(w, n + 1),
+					  ZEROIPC_EINVAL);
+			{
+				char expect[64];
+
+				snprintf(expect, sizeof(expect),
+					 "commit of %llu elements, %llu "
+					 "reserved",
+					 (unsigned long long)(n + 1),
+					 (unsigned long long)n);
+				assert_non_null(strstr(zeroipc_last_error(),
+						       expect));
+			}
+			k = 1 + zt_rand(&rng) % n;
+			assert_ok(zeroipc_ring_commit(w, k));
+			wn += k;
+			break;
+		case 2: /* one element */
+			odd_elem(buf, es, wn);
+			if (room == 0) {
+				assert_status(zeroipc_ring_try_write(w, buf),
+					      ZEROIPC_EFULL);
+				break;
+			}
+			assert_ok(zeroipc_ring_try_write(w, buf));
+			wn++;
+			break;
+		case 3: /* read_n */
+			want = k < used ? k : used;
+			if (want == 0) {
+				assert_status(zeroipc_ring_read_n(&n, buf, r,
+								  k, 0),
+					      ZEROIPC_EEMPTY);
+				break;
+			}
+			assert_ok(zeroipc_ring_read_n(&n, buf, r, k, 0));
+			assert_int_equal(n, want);
+			expect_odd_elems(buf, es, rn, n);
+			rn += n;
+			break;
+		case 4: /* peek, release part */
+			want = k < used ? k : used;
+			want = want < to_end_r ? want : to_end_r;
+			if (want == 0) {
+				assert_status(zeroipc_ring_peek(&cregion, &n, r,
+								k, 0),
+					      ZEROIPC_EEMPTY);
+				break;
+			}
+			assert_ok(zeroipc_ring_peek(&cregion, &n, r, k, 0));
+			assert_int_equal(n, want);
+			assert_ptr_equal(cregion,
+					 base + R_BUFFER + (rn % cap) * es);
+			expect_odd_elems(cregion, es, rn, n);
+			assert_fails_with(zeroipc_ring_release(r, n + 1),
+					  ZEROIPC_EINVAL);
+			k = zt_rand(&rng) % (n + 1);
+			assert_ok(zeroipc_ring_release(r, k));
+			rn += k;
+			break;
+		default: /* one element */
+			if (used == 0) {
+				assert_status(zeroipc_ring_try_read(buf, r),
+					      ZEROIPC_EEMPTY);
+				break;
+			}
+			assert_ok(zeroipc_ring_try_read(buf, r));
+			expect_odd_elems(buf, es, rn, 1);
+			rn++;
+			break;
+		}
+		/* Published at once (release batch 1), whole elements. */
+		assert_int_equal(zt_rd64(base, R_WRITE_POS), wn * es);
+		assert_int_equal(zt_rd64(base, R_READ_POS), rn * es);
+		assert_int_equal(zeroipc_ring_size(w), wn - rn);
+		assert_int_equal(zeroipc_ring_size(r), wn - rn);
+	}
+	assert_ok(zeroipc_ring_validate(mem, "o"));
+	zeroipc_ring_close(r);
+	zeroipc_ring_close(w);
+	zt_destroy(mem, name);
+}
+
+/*
+ * Element counts of 3-, 12- and 24-byte elements (divisions, not shifts)
+ * and, for comparison, 8-byte ones (shifts), in rings of 5 and 7
+ * elements and in rings of 4 KiB or more (where the producer prefetches
+ * ahead of its writes).
+ */
+static void test_ring_odd_element_sizes_count_exactly(void **state)
+{
+	static const struct {
+		uint64_t es, cap;
+	} runs[] = { { 3, 5 },	  { 3, 7 },   { 3, 1401 }, { 12, 5 },
+		     { 12, 7 },	  { 12, 345 }, { 24, 5 },   { 24, 7 },
+		     { 24, 171 }, { 8, 7 },    { 8, 515 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		odd_size_run(runs[i].es, runs[i].cap);
+}
+
 /* ---- contract violations ---- */
 
 static void test_ring_second_producer_is_detected(void **state)
@@ -1182,6 +1369,7 @@ int main(void)
 		cmocka_unit_test(test_ring_reserve_commit_contiguous_regions),
 		cmocka_unit_test(test_ring_peek_release_contiguous_regions),
 		cmocka_unit_test(test_ring_bulk_calls_partial_and_zero),
+		cmocka_unit_test(test_ring_odd_element_sizes_count_exactly),
 		cmocka_unit_test(test_ring_create_errors),
 		cmocka_unit_test(test_ring_open_errors),
 		cmocka_unit_test(test_ring_roles_are_enforced),
