@@ -45,6 +45,15 @@ struct zeroipc_fmt_eventcount {
 	uint32_t seq;     /* futex word: notification count << 1 | ARMED */
 };
 
+/*
+ * Companion entries "<name>.wait" (SPECIFICATION.md, "Companion entries"):
+ * how many eventcounts each family keeps there; the entry is that many
+ * times sizeof(struct zeroipc_fmt_eventcount) bytes.
+ */
+#define ZEROIPC_FMT_QUEUE_WAIT_EVENTCOUNTS 3
+#define ZEROIPC_FMT_STACK_WAIT_EVENTCOUNTS 2
+#define ZEROIPC_FMT_RING_WAIT_EVENTCOUNTS 16
+
 /* Array: the header, then capacity * elem_size bytes of elements. */
 struct zeroipc_fmt_array_header {
 	uint64_t capacity;

@@ -76,6 +76,8 @@ enum {
 			   * quarter of the queue waits on it */
 	QUEUE_EC_COUNT
 };
+_Static_assert(QUEUE_EC_COUNT == ZEROIPC_FMT_QUEUE_WAIT_EVENTCOUNTS,
+	       "the companion holds one eventcount per QUEUE_EC_*");
 
 /*
  * A single-mode handle stores its counter at least every this many

@@ -35,7 +35,7 @@
  * padding keeps the waiter words, which each side reads on its fast path,
  * off the cache line that write_pos and read_pos bounce on.
  */
-#define RING_EC_COUNT 16
+#define RING_EC_COUNT ZEROIPC_FMT_RING_WAIT_EVENTCOUNTS
 #define RING_COMPANION_BYTES                                                   \
 	(RING_EC_COUNT * sizeof(struct zeroipc_fmt_eventcount))
 /* Keeps the two sides' hot fields of a handle off each other's line. */

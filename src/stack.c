@@ -47,6 +47,8 @@ enum {
 	STACK_EC_SPACE, /* a slot became EMPTY: pushes wait on it */
 	STACK_EC_COUNT
 };
+_Static_assert(STACK_EC_COUNT == ZEROIPC_FMT_STACK_WAIT_EVENTCOUNTS,
+	       "the companion holds one eventcount per STACK_EC_*");
 
 struct zeroipc_stack {
 	zeroipc_memory *mem; /* borrowed; outlives the handle */
