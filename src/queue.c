@@ -639,6 +639,24 @@ static bool push_ready(void *ctx)
 	return side_ready(ctx, QUEUE_PUSH);
 }
 
+/*
+ * Readiness for a single producer that found the queue full while it
+ * sleeps on QUEUE_EC_QUARTER: sp_target()'s slot is free (or its first
+ * slot shows a broken promise).  Not "both slots free": with several
+ * consumers the target may be released before the first slot, and that
+ * later release notifies only QUEUE_EC_SPACE, so the wait must move there
+ * (move_wait()) instead of sleeping on QUARTER until its slice ends.
+ */
+static bool quarter_ready(void *ctx)
+{
+	zeroipc_queue *q = ctx;
+	uint32_t pos = q->ppos, target = sp_target(q, pos);
+
+	return pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, target)),
+			target) >= 0 ||
+	       pos_diff(zeroipc__load_relaxed_u32(slot_seq(q, pos)), pos) > 0;
+}
+
 static bool pop_ready(void *ctx)
 {
 	return side_ready(ctx, QUEUE_POP);
@@ -674,20 +692,22 @@ static int move_wait(uint32_t *count_out, zeroipc_queue *q,
 	for (;;) {
 		/* Pushes wait for pops to free a slot, pops for pushes to
 		 * publish one.  A single producer that found the queue full
-		 * waits for sp_target(), so the pops before it need not wake
-		 * it. */
-		int which = !PUSHING(side) ? QUEUE_EC_ITEMS
-			    : (q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) &&
-					    q->pfull
-				    ? QUEUE_EC_QUARTER
-				    : QUEUE_EC_SPACE;
+		 * waits for sp_target()'s slot first, so the pops before it
+		 * need not wake it; then, if its first slot is still taken,
+		 * for that one. */
+		int which = !PUSHING(side) ? QUEUE_EC_ITEMS : QUEUE_EC_SPACE;
+		bool (*ready)(void *) = PUSHING(side) ? push_ready : pop_ready;
 
+		if (PUSHING(side) &&
+		    (q->flags & ZEROIPC_QUEUE_SINGLE_PRODUCER) && q->pfull &&
+		    !quarter_ready(q)) {
+			which = QUEUE_EC_QUARTER;
+			ready = quarter_ready;
+		}
 		/* _asym: pairs with the light notifications of the other
 		 * side in move_some(). */
-		rc = zeroipc__wait_until_asym(queue_ec(q, which),
-					      PUSHING(side) ? push_ready
-							    : pop_ready,
-					      q, &d);
+		rc = zeroipc__wait_until_asym(queue_ec(q, which), ready, q,
+					      &d);
 		if (rc != 0)
 			return wait_error(q, side, rc, timeout_ns);
 		rc = PUSHING(side) ? push_some(count_out, q, values, want)

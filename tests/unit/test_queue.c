@@ -15,6 +15,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -1596,6 +1597,83 @@ static int armed_child(void *p)
 	return 0;
 }
 
+/* Child: a default-mode pop that stops (SIGSTOP) right after claiming. */
+static int stopped_pop_child(void *p)
+{
+	const struct armed_child_arg *a = p;
+	zeroipc_memory *mem = NULL;
+	zeroipc_queue *q = NULL;
+	uint64_t v = 77;
+
+	if (zeroipc_memory_open(&mem, a->seg, 0) != 0 ||
+	    zeroipc_queue_open(&q, mem, "q", 8, NULL) != 0)
+		return 10;
+	zt_crash_at("queue.pop.claimed", true);
+	if (zeroipc_queue_pop(&v, q, 20LL * 1000000000LL) != 0)
+		return 11;
+	zeroipc_queue_close(q);
+	return v == 0 ? 0 : 12;
+}
+
+/*
+ * A single producer asleep on QUARTER after a full, with several
+ * consumers: the quarter-end slot can be released before the producer's
+ * own next slot, whose release notifies only SPACE.  Once the quarter-end
+ * slot is free the producer must wait on SPACE, or it sleeps on QUARTER
+ * until its wait slice ends instead of waking on that release.
+ */
+static void test_queue_single_producer_moves_to_space_wait(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL;
+	struct armed_child_arg a;
+	const uint32_t *space, *quarter;
+	pid_t producer, stopped;
+	uint64_t v;
+	char name[128];
+	int st;
+
+	(void)state;
+#ifndef ZEROIPC_TEST_CRASH_POINTS
+	skip();
+#endif
+	mem = zt_create(name, sizeof(name), "q-sp-space", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "q", 8, 16, NULL));
+	space = q_ec_seq(mem, 1);
+	quarter = q_ec_seq(mem, 2);
+	a.seg = name;
+
+	/* The producer fills positions 0 ..= 15 and sleeps on QUARTER for
+	 * the slot of position 19, i.e. for position 3 to be released. */
+	a.mode = 2;
+	producer = zt_fork(armed_child, &a);
+	wait_armed(quarter);
+	/* Another consumer claims position 0 and stops before releasing. */
+	stopped = zt_fork(stopped_pop_child, &a);
+	assert_int_equal(waitpid(stopped, &st, WUNTRACED), stopped);
+	assert_true(WIFSTOPPED(st));
+	/* Positions 1, 2, 3: the last ends a quarter and wakes the producer;
+	 * its slot 0 is still taken, so it must now sleep on SPACE. */
+	for (uint64_t i = 1; i < 4; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, i);
+	}
+	wait_armed(space);
+	/* Releasing position 0 wakes it through SPACE. */
+	assert_int_equal(kill(stopped, SIGCONT), 0);
+	assert_int_equal(zt_wait(stopped), 0);
+	assert_int_equal(zt_wait(producer), 0);
+	for (uint64_t i = 4; i < 16; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, i);
+	}
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_int_equal(v, 99);
+	assert_ok(zeroipc_queue_validate(mem, "q"));
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
 /*
  * A single push or pop that finds a waiter armed on the eventcount it must
  * notify disarms it (advances its seq) before it returns: the fast path's
@@ -1866,6 +1944,7 @@ int main(void)
 		cmocka_unit_test(test_queue_runs_at_every_offset_and_length),
 		cmocka_unit_test(test_queue_stale_guesses_never_claim_twice),
 		cmocka_unit_test(test_queue_fast_path_wakes_armed_waiters),
+		cmocka_unit_test(test_queue_single_producer_moves_to_space_wait),
 		cmocka_unit_test(
 			test_queue_threads_lose_and_duplicate_nothing),
 		cmocka_unit_test(
