@@ -3,7 +3,11 @@
 if(ZEROIPC_SANITIZE STREQUAL "address")
 	set(ZEROIPC_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 elseif(ZEROIPC_SANITIZE STREQUAL "thread")
-	set(ZEROIPC_SANITIZER_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+	# -Wno-tsan: GCC warns at every use that TSan does not model
+	# atomic_thread_fence.  Our fences order futex handshakes and the Map
+	# seqlock, whose key and value words are themselves relaxed atomics, so
+	# TSan still sees every shared access as atomic; the warning is noise.
+	set(ZEROIPC_SANITIZER_FLAGS -fsanitize=thread -Wno-tsan -fno-omit-frame-pointer)
 elseif(ZEROIPC_SANITIZE STREQUAL "")
 	set(ZEROIPC_SANITIZER_FLAGS "")
 else()
