@@ -20,3 +20,21 @@ function(zeroipc_apply_sanitizers target)
 		target_link_options(${target} PRIVATE ${ZEROIPC_SANITIZER_FLAGS})
 	endif()
 endfunction()
+
+# ZEROIPC_SANITIZER_ENV: what a test that runs the library inside a program
+# built without the sanitizer (the Python interpreter) adds to its
+# environment.  ASan must be the first runtime in the process, so it is
+# preloaded; leak checks are off, since the interpreter keeps its heap at
+# exit on purpose.  Empty where no such run is supported: TSan cannot be
+# preloaded into an uninstrumented interpreter reliably.
+set(ZEROIPC_SANITIZER_ENV "")
+if(ZEROIPC_SANITIZE STREQUAL "address")
+	execute_process(
+		COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+		OUTPUT_VARIABLE zeroipc_libasan
+		OUTPUT_STRIP_TRAILING_WHITESPACE)
+	if(IS_ABSOLUTE "${zeroipc_libasan}" AND EXISTS "${zeroipc_libasan}")
+		set(ZEROIPC_SANITIZER_ENV
+			"LD_PRELOAD=${zeroipc_libasan}" "ASAN_OPTIONS=detect_leaks=0")
+	endif()
+endif()
