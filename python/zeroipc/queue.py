@@ -55,7 +55,7 @@ class Queue(Bounded):
     ``single_consumer=True``) promises that this object is the only one, in
     any process, that pushes (pops) while it is open: the library then
     skips its atomic claims, which makes one-to-one streaming faster.  A
-    broken promise raises :class:`~zeroipc.ProtocolError` when the library
+    broken promise raises :class:`~zeroipc.Protocol` when the library
     notices it.
     """
 
