@@ -6,7 +6,8 @@
 # `cmake --install BUILD_DIR --prefix PREFIX` into an empty PREFIX, then check
 # that everything a user needs is there and nothing private is: each HEADER
 # (path below INCLUDEDIR), the shared library and its two links, the static
-# library, zeroipc.pc and the CMake package files.
+# library, zeroipc.pc and the CMake package files; with $ZEROIPC_INSTALL_TOOL
+# (a path below PREFIX), also that tool, run from there with nothing set.
 set -euo pipefail
 cmake=$1 build=$2 prefix=$3 libdir=$4 includedir=$5 version=$6
 shift 6
@@ -59,6 +60,22 @@ if ! grep -qx "prefix=$prefix" "$prefix/$libdir/pkgconfig/zeroipc.pc"; then
 	echo "FAIL: zeroipc.pc does not say prefix=$prefix:"
 	cat "$prefix/$libdir/pkgconfig/zeroipc.pc"
 	fail=1
+fi
+
+# The tool finds the library of its own tree (its runpath), wherever the
+# tree was installed: run it with a clean environment.
+if [ -n "${ZEROIPC_INSTALL_TOOL:-}" ]; then
+	expect_file "$ZEROIPC_INSTALL_TOOL"
+	tool_version=$(env -i "$prefix/$ZEROIPC_INSTALL_TOOL" --version 2>&1 ||
+		true)
+	case $tool_version in
+	*"$version"*) ;;
+	*)
+		echo "FAIL: $ZEROIPC_INSTALL_TOOL --version printed:" \
+			"'$tool_version', expected the version $version"
+		fail=1
+		;;
+	esac
 fi
 
 [ "$fail" -eq 0 ] || exit 1
