@@ -65,6 +65,16 @@ _Static_assert(sizeof(struct zeroipc_fmt_map_header) % 8 == 0,
 
 static const char *const kind_name[] = { "map", "set" };
 
+/* ENOT_FOUND for a key: the answer to a lookup, so formatted lazily. */
+static int not_present(const struct zeroipc__htab *t)
+{
+	return zeroipc__fail_lazy(ZEROIPC_ENOT_FOUND,
+				  t->kind == ZEROIPC__HTAB_MAP
+					  ? "map '%s': key not present"
+					  : "set '%s': key not present",
+				  t->name);
+}
+
 #ifdef ZEROIPC_CRASH_POINTS
 enum { CP_INSERT_CLAIMED, CP_INSERT_PENDING, CP_UPDATE_LOCKED,
        CP_ERASE_RETIRING, CP_COUNT };
@@ -570,9 +580,7 @@ int zeroipc__htab_erase(struct zeroipc__htab *t, const void *key)
 	home = home_of(t, key);
 	for (;;) {
 		if (!scan_chain(t, key, home, true, &i, &x))
-			return zeroipc__fail(ZEROIPC_ENOT_FOUND,
-					     "%s '%s': key not present",
-					     kind_name[t->kind], t->name);
+			return not_present(t);
 		ctl = slot_ctl(t, i);
 		/* Wait out a value rewrite: the slot must not be reused
 		 * while its writer still stores into it.  (A Set has no
@@ -626,9 +634,7 @@ int zeroipc__htab_find(void *value_out, const struct zeroipc__htab *t,
 
 	for (;;) {
 		if (!scan_chain(t, key, home, !t->mem->readonly, &i, &x))
-			return zeroipc__fail(ZEROIPC_ENOT_FOUND,
-					     "%s '%s': key not present",
-					     kind_name[t->kind], t->name);
+			return not_present(t);
 		if (!need_value)
 			return 0;
 		ctl = slot_ctl(t, i);
@@ -674,8 +680,11 @@ int zeroipc__htab_next(void *key_out, void *value_out,
 	}
 	if (*cursor < t->capacity)
 		*cursor = t->capacity;
-	return zeroipc__fail(ZEROIPC_ENOT_FOUND, "%s '%s': no entry after "
-			     "the cursor", kind_name[t->kind], t->name);
+	return zeroipc__fail_lazy(ZEROIPC_ENOT_FOUND,
+				  t->kind == ZEROIPC__HTAB_MAP
+					  ? "map '%s': no entry after the cursor"
+					  : "set '%s': no entry after the cursor",
+				  t->name);
 }
 
 uint64_t zeroipc__htab_size(const struct zeroipc__htab *t)

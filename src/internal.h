@@ -38,6 +38,15 @@ struct zeroipc_array {
  */
 int zeroipc__fail(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The same for an expected outcome on a hot path (full, empty, not found):
+ * `fmt` is a literal with exactly one %s, for a structure name (at most
+ * ZEROIPC_NAME_MAX bytes are kept).  The detail is formatted only when
+ * zeroipc_last_error() asks for it: a polling caller would otherwise pay
+ * more for the message than for the call.
+ */
+int zeroipc__fail_lazy(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Forget the last detail (called on success paths that report status 0). */
 void zeroipc__clear_error(void);
 /* Map an errno from a failed system call to a status, with its detail. */

@@ -295,10 +295,9 @@ static int pool_pop(uint32_t *index_out, zeroipc_pool *pool)
 	for (;;) {
 		index = head_index(head);
 		if (index == POOL_NIL)
-			return zeroipc__fail(ZEROIPC_EFULL,
-					     "pool '%s': all %u objects are "
-					     "allocated", pool->name,
-					     pool->capacity);
+			return zeroipc__fail_lazy(ZEROIPC_EFULL,
+						  "pool '%s': every object is "
+						  "allocated", pool->name);
 		if (index >= pool->capacity)
 			return zeroipc__fail(ZEROIPC_ECORRUPT,
 					     "pool '%s': free-list head %u is "

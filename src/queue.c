@@ -218,13 +218,14 @@ static int readonly_error(const zeroipc_queue *q)
 
 static int full_error(const zeroipc_queue *q)
 {
-	return zeroipc__fail(ZEROIPC_EFULL, "queue '%s' is full", q->name);
+	return zeroipc__fail_lazy(ZEROIPC_EFULL, "queue '%s' is full",
+				  q->name);
 }
 
 static int empty_error(const zeroipc_queue *q)
 {
-	return zeroipc__fail(ZEROIPC_EEMPTY,
-			     "queue '%s' has nothing to pop", q->name);
+	return zeroipc__fail_lazy(ZEROIPC_EEMPTY,
+				  "queue '%s' has nothing to pop", q->name);
 }
 
 /* ---- the two sides ---- */

@@ -663,9 +663,9 @@ int zeroipc_stack_top(void *out, zeroipc_stack *stack)
 		if (top < -1 || top >= (int64_t)stack->capacity)
 			return corrupt_top(stack, top);
 		if (top == -1)
-			return zeroipc__fail(ZEROIPC_EEMPTY,
-					     "stack '%s' is empty",
-					     stack->name);
+			return zeroipc__fail_lazy(ZEROIPC_EEMPTY,
+						  "stack '%s' is empty",
+						  stack->name);
 		/* Claim the slot for reading, as a pop would, so the copy
 		 * can never see a half-written element; acquire pairs with
 		 * the pusher's release store of READY. */

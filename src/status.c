@@ -11,6 +11,13 @@
 
 /* One buffer per thread: details never race between threads. */
 static _Thread_local char last_error[512];
+/*
+ * A detail recorded by zeroipc__fail_lazy() and not formatted yet: its
+ * format (one %s) and that argument, copied.  Formatted on demand by
+ * zeroipc_last_error(); NULL when last_error holds the detail.
+ */
+static _Thread_local const char *pending_fmt;
+static _Thread_local char pending_arg[ZEROIPC_NAME_MAX + 1];
 
 const char *zeroipc_strerror(int status)
 {
@@ -38,11 +45,22 @@ const char *zeroipc_status_name(int status)
 
 const char *zeroipc_last_error(void)
 {
+	if (pending_fmt != NULL) {
+		/* The format is one of the library's literals with exactly
+		 * one %s (checked where zeroipc__fail_lazy() is called). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(last_error, sizeof(last_error), pending_fmt,
+			 pending_arg);
+#pragma GCC diagnostic pop
+		pending_fmt = NULL;
+	}
 	return last_error;
 }
 
 void zeroipc__clear_error(void)
 {
+	pending_fmt = NULL;
 	last_error[0] = '\0';
 }
 
@@ -50,9 +68,26 @@ int zeroipc__fail(int status, const char *fmt, ...)
 {
 	va_list ap;
 
+	pending_fmt = NULL;
 	va_start(ap, fmt);
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
+	return status;
+}
+
+int zeroipc__fail_lazy(int status, const char *fmt, ...)
+{
+	const char *arg;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	arg = va_arg(ap, const char *);
+	va_end(ap);
+	n = strnlen(arg, sizeof(pending_arg) - 1);
+	memcpy(pending_arg, arg, n);
+	pending_arg[n] = '\0';
+	pending_fmt = fmt;
 	return status;
 }
 

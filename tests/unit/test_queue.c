@@ -201,6 +201,56 @@ static void test_queue_fifo_full_and_empty(void **state)
 	zt_destroy(mem, name);
 }
 
+/*
+ * Full and empty are answers, not faults: their detail is formatted only
+ * when asked for, but it must still be there, right, and replaced by any
+ * later failure's.
+ */
+static void test_queue_expected_outcomes_keep_their_detail(void **state)
+{
+	zeroipc_memory *mem;
+	zeroipc_queue *q = NULL, *long_name = NULL;
+	uint64_t v = 1;
+	char name[128];
+
+	(void)state;
+	mem = zt_create(name, sizeof(name), "q-detail", SEG_SIZE, 0);
+	assert_ok(zeroipc_queue_create(&q, mem, "jobs", 8, 2, NULL));
+	assert_fails_with(zeroipc_queue_try_pop(&v, q), ZEROIPC_EEMPTY);
+	assert_string_equal(zeroipc_last_error(),
+			    "queue 'jobs' has nothing to pop");
+	/* Asked twice: the same text. */
+	assert_string_equal(zeroipc_last_error(),
+			    "queue 'jobs' has nothing to pop");
+	assert_ok(zeroipc_queue_try_push(q, &v));
+	assert_ok(zeroipc_queue_try_push(q, &v));
+	assert_fails_with(zeroipc_queue_try_push(q, &v), ZEROIPC_EFULL);
+	/* The name is copied: the handle may be gone when it is read. */
+	zeroipc_queue_close(q);
+	assert_string_equal(zeroipc_last_error(), "queue 'jobs' is full");
+	/* A later failure replaces a detail not read yet. */
+	assert_ok(zeroipc_queue_open(&q, mem, "jobs", 8, NULL));
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_status(zeroipc_queue_try_pop(&v, q), ZEROIPC_EEMPTY);
+	assert_status(zeroipc_queue_open(&long_name, mem, "nope", 8, NULL),
+		      ZEROIPC_ENOT_FOUND);
+	assert_null(strstr(zeroipc_last_error(), "nothing to pop"));
+	assert_non_null(strstr(zeroipc_last_error(), "nope"));
+	/* The longest name a queue can have is kept whole. */
+	assert_ok(zeroipc_queue_create(&long_name, mem,
+				       "abcdefghijklmnopqrstuvwxyz", 8, 2,
+				       NULL));
+	assert_fails_with(zeroipc_queue_try_pop(&v, long_name),
+			  ZEROIPC_EEMPTY);
+	assert_string_equal(zeroipc_last_error(),
+			    "queue 'abcdefghijklmnopqrstuvwxyz' has nothing "
+			    "to pop");
+	zeroipc_queue_close(long_name);
+	zeroipc_queue_close(q);
+	zt_destroy(mem, name);
+}
+
 static void test_queue_batches_move_runs_in_order(void **state)
 {
 	zeroipc_memory *mem;
@@ -1912,6 +1962,7 @@ int main(void)
 		cmocka_unit_test(test_queue_create_open_and_layout),
 		cmocka_unit_test(test_queue_capacity_rounds_up_to_power_of_two),
 		cmocka_unit_test(test_queue_fifo_full_and_empty),
+		cmocka_unit_test(test_queue_expected_outcomes_keep_their_detail),
 		cmocka_unit_test(test_queue_batches_move_runs_in_order),
 		cmocka_unit_test(test_queue_counters_wrap_at_2_32),
 		cmocka_unit_test(test_queue_counters_wrap_at_2_32_single_mode),
