@@ -14,11 +14,17 @@
  * in its first 8 bytes; the consumer checks it, so a case that loses,
  * repeats or reorders a message fails instead of reporting a number.
  *
- * The last section holds what the zeroipc cases of every family share:
+ * The zeroipc section holds what the zeroipc cases of every family share:
  * the segment both processes use, its channels, and their messages.
  *
+ * The last section is a second driver, for structures that are not
+ * channels (Map, Set, Pool): workload cases that run for a fixed time in
+ * one process or in two at once and report operations per second
+ * (bench_work_main()).
+ *
  * Header-only, for benchmark programs only (not installed, not part of the
- * library).
+ * library).  The entry points of each driver are static inline: a program
+ * uses one of the two, and must compile without warnings about the other.
  */
 #ifndef ZEROIPC_BENCH_COMMON_H
 #define ZEROIPC_BENCH_COMMON_H
@@ -488,8 +494,8 @@ static void bench_usage(const char *prog)
 	exit(1);
 }
 
-static int bench_main(int argc, char **argv, const struct bench_case *cases,
-		      size_t ncases)
+static inline int bench_main(int argc, char **argv,
+			     const struct bench_case *cases, size_t ncases)
 {
 	const char *name = NULL;
 	bool quick = false;
@@ -562,9 +568,10 @@ static inline void bench_zfail(const char *what, int rc)
  * struct bench_zstate), a 4 MiB segment, and create_chan(b, chan) for
  * each channel (it creates the structure and closes its handle).
  */
-static int bench_zsetup(struct bench_run *b, size_t state_size,
-			const char *family,
-			int (*create_chan)(struct bench_run *b, int chan))
+static inline int bench_zsetup(struct bench_run *b, size_t state_size,
+			       const char *family,
+			       int (*create_chan)(struct bench_run *b,
+						  int chan))
 {
 	struct bench_zstate *s = calloc(1, state_size);
 	int rc;
@@ -596,9 +603,9 @@ fail:
  * attach() of a zeroipc case: open_chan(b, chan, sends) for each channel,
  * as its sending or its receiving side, then the message template.
  */
-static int bench_zattach(struct bench_run *b, const char *family,
-			 int (*open_chan)(struct bench_run *b, int chan,
-					  bool sends))
+static inline int bench_zattach(struct bench_run *b, const char *family,
+				int (*open_chan)(struct bench_run *b, int chan,
+						 bool sends))
 {
 	struct bench_zstate *s = b->state;
 
@@ -618,10 +625,254 @@ static int bench_zattach(struct bench_run *b, const char *family,
 }
 
 /* cleanup() of a zeroipc case, after its detach() closed the handles. */
-static void bench_zcleanup(struct bench_run *b)
+static inline void bench_zcleanup(struct bench_run *b)
 {
 	struct bench_zstate *s = b->state;
 
+	zeroipc_memory_close(s->mem);
+	free(s);
+	b->state = NULL;
+}
+
+/* ---------------------------------------------------------- workload cases */
+
+/*
+ * The second kind of case, for structures that are not channels (Map,
+ * Set, Pool): a workload that runs for a fixed time, in one process (the
+ * parent, on CPU 0) or in two at once (the parent on CPU 0, a forked child
+ * on CPU 1, started together on the same kind of barrier), and reports
+ * operations per second for each of up to BENCH_WMETRICS metrics (insert,
+ * find_hit, ...), summed over the processes.  A program of such cases
+ * calls bench_work_main() instead of bench_main(); the protocol towards
+ * bench/run is the same.
+ */
+#define BENCH_WMETRICS 4
+
+struct bench_wcase;
+
+/* One round of a workload case, in one process. */
+struct bench_wrun {
+	const struct bench_wcase *c;
+	void *state;                  /* the case's own, set by setup() */
+	double seconds;               /* time budget of work() */
+	int role;                     /* BENCH_PARENT or BENCH_CHILD */
+	uint64_t ops[BENCH_WMETRICS]; /* work(): operations per metric */
+	double secs[BENCH_WMETRICS];  /* work(): time they took */
+	uint64_t bad;                 /* work(), check(): errors found */
+};
+
+struct bench_wcase {
+	const char *name;  /* unique, [a-z0-9_], starts with the family */
+	unsigned procs;    /* 1 or 2 processes */
+	const char *unit;  /* of ops / 1e6 per second: "Mops/s", ... */
+	/* "none", or "case:NAME": compare with our case NAME (README.md) */
+	const char *ref;
+	const char *metrics[BENCH_WMETRICS]; /* names; unused ones NULL */
+	/* Parent, before the fork: create the structures. */
+	int (*setup)(struct bench_wrun *b);
+	/* Each process after the fork (or the parent alone): open them. */
+	int (*attach)(struct bench_wrun *b);
+	/* Each process, from the barrier on: run for b->seconds. */
+	void (*work)(struct bench_wrun *b);
+	/* Parent, after every process finished: check the result at rest,
+	 * adding errors to b->bad (may be NULL). */
+	void (*check)(struct bench_wrun *b);
+	/* Each process before it exits; then the parent alone. */
+	void (*detach)(struct bench_wrun *b);
+	void (*cleanup)(struct bench_wrun *b);
+};
+
+/* What the child reports to the parent (anonymous shared mapping). */
+struct bench_wctl {
+	int ready __attribute__((aligned(128)));
+	int go __attribute__((aligned(128)));
+	int failed __attribute__((aligned(128)));
+	uint64_t ops[BENCH_WMETRICS];
+	double secs[BENCH_WMETRICS];
+	uint64_t bad;
+};
+
+static int bench_run_wcase(const struct bench_wcase *c, bool quick)
+{
+	struct bench_wrun b;
+	struct bench_wctl *ctl;
+	uint64_t bad;
+	double t0;
+	int status = 0;
+	pid_t pid = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.c = c;
+	b.seconds = quick ? 0.15 : 0.4;
+	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctl == MAP_FAILED)
+		bench_die("mmap");
+	memset(ctl, 0, sizeof(*ctl));
+	if (c->setup(&b) != 0) {
+		fprintf(stderr, "bench: %s: setup failed\n", c->name);
+		return 2;
+	}
+	fflush(NULL);
+	if (c->procs > 1) {
+		pid = fork();
+		if (pid < 0)
+			bench_die("fork");
+	}
+	if (pid == 0) {
+		b.role = BENCH_CHILD;
+		bench_pin(1);
+		if (c->attach(&b) != 0) {
+			bench_flag_set(&ctl->failed, 1);
+			_exit(1);
+		}
+		bench_flag_set(&ctl->ready, 1);
+		while (!bench_flag_get(&ctl->go))
+			bench_spin_hint();
+		c->work(&b);
+		memcpy(ctl->ops, b.ops, sizeof(b.ops));
+		memcpy(ctl->secs, b.secs, sizeof(b.secs));
+		ctl->bad = b.bad;
+		c->detach(&b);
+		_exit(0);
+	}
+	b.role = BENCH_PARENT;
+	bench_pin(0);
+	if (c->attach(&b) != 0) {
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		c->cleanup(&b);
+		fprintf(stderr, "bench: %s: attach failed\n", c->name);
+		return 2;
+	}
+	t0 = bench_now();
+	while (pid > 0 && !bench_flag_get(&ctl->ready)) {
+		if (bench_flag_get(&ctl->failed) || bench_now() - t0 > 30 ||
+		    waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "bench: %s: child failed to attach\n",
+				c->name);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			c->cleanup(&b);
+			return 2;
+		}
+		sched_yield();
+	}
+	bench_flag_set(&ctl->go, 1);
+	c->work(&b);
+	if (pid > 0) {
+		if (waitpid(pid, &status, 0) != pid)
+			bench_die("waitpid");
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "bench: %s: child failed (status "
+				"0x%x)\n", c->name, status);
+			c->detach(&b);
+			c->cleanup(&b);
+			return 2;
+		}
+	}
+	/* Checked before the parent's handles close: check() uses them. */
+	if (c->check != NULL)
+		c->check(&b);
+	c->detach(&b);
+	c->cleanup(&b);
+	bad = b.bad + ctl->bad;
+	for (int m = 0; m < BENCH_WMETRICS && c->metrics[m] != NULL; m++) {
+		double rate = 0;
+		uint64_t n = b.ops[m] + ctl->ops[m];
+
+		/* Each process's rate, summed: they ran at the same time. */
+		if (b.secs[m] > 0)
+			rate += (double)b.ops[m] / b.secs[m];
+		if (ctl->secs[m] > 0)
+			rate += (double)ctl->ops[m] / ctl->secs[m];
+		printf("RESULT case=%s metric=%s unit=%s value=%.3f ref=%s "
+		       "procs=%u n=%llu bad=%llu\n", c->name, c->metrics[m],
+		       c->unit, rate / 1e6, c->ref, c->procs,
+		       (unsigned long long)n, (unsigned long long)bad);
+	}
+	munmap(ctl, sizeof(*ctl));
+	if (bad != 0) {
+		fprintf(stderr, "bench: %s: %llu errors\n", c->name,
+			(unsigned long long)bad);
+		return 4;
+	}
+	return 0;
+}
+
+static inline int bench_work_main(int argc, char **argv,
+				  const struct bench_wcase *cases,
+				  size_t ncases)
+{
+	const char *name = NULL;
+	bool quick = false;
+	size_t i;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--list") == 0) {
+			for (size_t j = 0; j < ncases; j++)
+				printf("%s\n", cases[j].name);
+			return 0;
+		} else if (strcmp(argv[i], "--case") == 0 &&
+			   i + 1 < (size_t)argc) {
+			name = argv[++i];
+		} else if (strcmp(argv[i], "--quick") == 0) {
+			quick = true;
+		} else {
+			bench_usage(argv[0]);
+		}
+	}
+	if (name == NULL)
+		bench_usage(argv[0]);
+	for (i = 0; i < ncases; i++)
+		if (strcmp(cases[i].name, name) == 0)
+			return bench_run_wcase(&cases[i], quick);
+	fprintf(stderr, "bench: no case '%s'\n", name);
+	return 1;
+}
+
+/*
+ * A zeroipc segment for a workload case: `state_size` bytes of state
+ * starting with a struct bench_wzstate, and a segment of `bytes`, created
+ * before the fork (the child inherits the mapping) and unlinked at once.
+ */
+struct bench_wzstate {
+	char shm[64];
+	zeroipc_memory *mem;
+};
+
+static inline int bench_wzsetup(struct bench_wrun *b, size_t state_size,
+				const char *family, uint64_t bytes)
+{
+	struct bench_wzstate *s = calloc(1, state_size);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	b->state = s;
+	snprintf(s->shm, sizeof(s->shm), "/zb-%s-%d", family, (int)getpid());
+	(void)zeroipc_memory_unlink(s->shm);
+	rc = zeroipc_memory_create(&s->mem, s->shm, bytes, NULL);
+	(void)zeroipc_memory_unlink(s->shm);
+	if (rc != 0) {
+		fprintf(stderr, "%s setup: %s: %s\n", family,
+			zeroipc_strerror(rc), zeroipc_last_error());
+		free(s);
+		b->state = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* cleanup() of a zeroipc workload case, after detach() closed handles. */
+static inline void bench_wzcleanup(struct bench_wrun *b)
+{
+	struct bench_wzstate *s = b->state;
+
+	if (s == NULL)
+		return;
 	zeroipc_memory_close(s->mem);
 	free(s);
 	b->state = NULL;
