@@ -411,7 +411,7 @@ def trimmed(out: np.ndarray, got: int, fresh: bool) -> np.ndarray:
     return out[:got]
 
 
-def documented(prop: property, doc: str) -> property:
+def documented(prop: Any, doc: str) -> Any:
     """`prop` with another docstring, for a subclass whose attribute means
     something more specific than the base class says."""
     return property(prop.fget, prop.fset, prop.fdel, doc)

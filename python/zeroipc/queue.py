@@ -172,8 +172,8 @@ class Queue(Bounded):
         self._push = push
         self._pop = pop
         # Instance attributes shadow the methods: q.push is the closure.
-        self.push = push  # type: ignore[method-assign]
-        self.pop = pop  # type: ignore[method-assign]
+        self.push = push  # type: ignore[assignment, method-assign]
+        self.pop = pop  # type: ignore[assignment, method-assign]
 
     # -- runs of elements ------------------------------------------------
 

@@ -302,8 +302,8 @@ class Ring(ElementStructure):
         self._push = push
         self._pop = pop
         # Instance attributes shadow the methods: ring.push is the closure.
-        self.push = push  # type: ignore[method-assign]
-        self.pop = pop  # type: ignore[method-assign]
+        self.push = push  # type: ignore[assignment, method-assign]
+        self.pop = pop  # type: ignore[assignment, method-assign]
 
     def __iter__(self) -> Iterator[Any]:
         """Pop elements until the ring is empty."""

@@ -134,8 +134,8 @@ class Stack(Bounded):
         self._push = push
         self._pop = pop
         # Instance attributes shadow the methods: s.push is the closure.
-        self.push = push  # type: ignore[method-assign]
-        self.pop = pop  # type: ignore[method-assign]
+        self.push = push  # type: ignore[assignment, method-assign]
+        self.pop = pop  # type: ignore[assignment, method-assign]
 
     def top(self) -> Any:
         """A copy of the top element without removing it, or None if the
