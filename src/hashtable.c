@@ -549,10 +549,12 @@ int zeroipc__htab_put(struct zeroipc__htab *t, const void *key,
 	for (;;) {
 		if (scan_chain(t, key, home, true, &i, &x)) {
 			if (!replace)
-				return zeroipc__fail(ZEROIPC_EEXISTS,
-						     "%s '%s': key present",
-						     kind_name[t->kind],
-						     t->name);
+				return zeroipc__fail_lazy(
+					ZEROIPC_EEXISTS,
+					t->kind == ZEROIPC__HTAB_MAP
+						? "map '%s': key present"
+						: "set '%s': key present",
+					t->name);
 			rc = rewrite_value(t, i, x, value, &od);
 		} else if (i == NO_SLOT) {
 			return zeroipc__fail(ZEROIPC_EFULL,

@@ -309,7 +309,14 @@ static void test_map_insert_find_erase(void **state)
 	k = 150;
 	assert_int_equal(zeroipc_map_contains(map, &k), 0);
 	assert_fails_with(zeroipc_map_find(&got, map, &k), ZEROIPC_ENOT_FOUND);
+	/* Answers (absent, present) still carry their exact detail, formatted
+	 * when it is asked for. */
+	assert_string_equal(zeroipc_last_error(), "map 'm': key not present");
 	assert_fails_with(zeroipc_map_erase(map, &k), ZEROIPC_ENOT_FOUND);
+	k = 3;
+	assert_status(zeroipc_map_insert(map, &k, &v), ZEROIPC_EEXISTS);
+	assert_string_equal(zeroipc_last_error(), "map 'm': key present");
+	k = 150;
 	/* Erase the even keys. */
 	for (k = 0; k < 150; k += 2)
 		assert_ok(zeroipc_map_erase(map, &k));
