@@ -494,34 +494,55 @@ static void bench_usage(const char *prog)
 	exit(1);
 }
 
-static inline int bench_main(int argc, char **argv,
-			     const struct bench_case *cases, size_t ncases)
+/*
+ * The command line every benchmark program takes, over a table of `n`
+ * cases of `stride` bytes each, each starting with its name (struct
+ * bench_case, struct bench_wcase): --list prints the names and gives -1;
+ * --case NAME [--quick] gives NAME's index and sets *quick.  Anything else,
+ * or an unknown name, exits with a message.
+ */
+static inline long bench_pick(int argc, char **argv, const void *cases,
+			      size_t stride, size_t n, bool *quick)
 {
 	const char *name = NULL;
-	bool quick = false;
-	size_t i;
+	bool list = false;
 
-	for (i = 1; i < (size_t)argc; i++) {
-		if (strcmp(argv[i], "--list") == 0) {
-			for (size_t j = 0; j < ncases; j++)
-				printf("%s\n", cases[j].name);
-			return 0;
-		} else if (strcmp(argv[i], "--case") == 0 &&
-			   i + 1 < (size_t)argc) {
+#define BENCH_NAME_AT(i)                                                       \
+	(*(const char *const *)(const void *)((const char *)cases +            \
+					      (i) * stride))
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--list") == 0)
+			list = true;
+		else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc)
 			name = argv[++i];
-		} else if (strcmp(argv[i], "--quick") == 0) {
-			quick = true;
-		} else {
+		else if (strcmp(argv[i], "--quick") == 0)
+			*quick = true;
+		else
 			bench_usage(argv[0]);
-		}
+	}
+	if (list) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", BENCH_NAME_AT(i));
+		return -1;
 	}
 	if (name == NULL)
 		bench_usage(argv[0]);
-	for (i = 0; i < ncases; i++)
-		if (strcmp(cases[i].name, name) == 0)
-			return bench_run_case(&cases[i], quick);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(BENCH_NAME_AT(i), name) == 0)
+			return (long)i;
+#undef BENCH_NAME_AT
 	fprintf(stderr, "bench: no case '%s'\n", name);
-	return 1;
+	exit(1);
+}
+
+static inline int bench_main(int argc, char **argv,
+			     const struct bench_case *cases, size_t ncases)
+{
+	bool quick = false;
+	long i = bench_pick(argc, argv, cases, sizeof(cases[0]), ncases,
+			    &quick);
+
+	return i < 0 ? 0 : bench_run_case(&cases[i], quick);
 }
 
 /* ---------------------------------------------------------- zeroipc cases */
@@ -806,31 +827,11 @@ static inline int bench_work_main(int argc, char **argv,
 				  const struct bench_wcase *cases,
 				  size_t ncases)
 {
-	const char *name = NULL;
 	bool quick = false;
-	size_t i;
+	long i = bench_pick(argc, argv, cases, sizeof(cases[0]), ncases,
+			    &quick);
 
-	for (i = 1; i < (size_t)argc; i++) {
-		if (strcmp(argv[i], "--list") == 0) {
-			for (size_t j = 0; j < ncases; j++)
-				printf("%s\n", cases[j].name);
-			return 0;
-		} else if (strcmp(argv[i], "--case") == 0 &&
-			   i + 1 < (size_t)argc) {
-			name = argv[++i];
-		} else if (strcmp(argv[i], "--quick") == 0) {
-			quick = true;
-		} else {
-			bench_usage(argv[0]);
-		}
-	}
-	if (name == NULL)
-		bench_usage(argv[0]);
-	for (i = 0; i < ncases; i++)
-		if (strcmp(cases[i].name, name) == 0)
-			return bench_run_wcase(&cases[i], quick);
-	fprintf(stderr, "bench: no case '%s'\n", name);
-	return 1;
+	return i < 0 ? 0 : bench_run_wcase(&cases[i], quick);
 }
 
 /*

@@ -269,6 +269,31 @@ def pop_closure(cell: list, try_pop: Any, wait_pop: Any,
     return pop
 
 
+def bind_push_pop(s: Any, own_pop_buffer: bool = False) -> None:
+    """Give Queue or Stack `s` its push() and pop(): the closures of
+    push_closure() and pop_closure() over what they use (not over `s`, so
+    that no reference cycle delays closing the handle), set as instance
+    attributes that shadow the methods, with the methods' docstrings.
+    `own_pop_buffer`: pop() is used by one thread at a time (a
+    single-consumer handle), so its buffer needs no per-thread lookup."""
+    c, tls, dtype = s._c, s._tls, s._dtype
+    # Plain numbers are packed by `struct` into a new bytes object (no
+    # shared buffer to race on); anything else, or what struct refuses,
+    # NumPy converts into this thread's slot.
+    via_numpy = numpy_packer(dtype, tls)
+    pack = scalar_packer(dtype) or via_numpy
+    closed = str(s._closed_error())
+    push = push_closure(s._cell, c.try_push, c.push, pack, via_numpy, closed)
+    pop = pop_closure(s._cell, c.try_pop, c.pop, tls, dtype, s._copy_out,
+                      closed, element_buffer(dtype) if own_pop_buffer else None)
+    push.__doc__ = type(s).push.__doc__
+    pop.__doc__ = type(s).pop.__doc__
+    s._push = push
+    s._pop = pop
+    s.push = push
+    s.pop = pop
+
+
 def element_buffer(dt: np.dtype) -> tuple[np.ndarray, Any]:
     """A one-element array of `dt` and a ``void *`` to it (the array owns
     the memory; keep both)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -13,9 +13,8 @@ from numpy.typing import ArrayLike, DTypeLike
 from ._ffi import ffi, lib
 from ._structure import (EEMPTY, EFULL, ETIMEOUT, OK, WAIT_FOREVER, Bounded,
                          CFunctions, InArrays, OutArrays, check_capacity,
-                         documented, element_buffer, element_dtype,
-                         numpy_packer, pop_closure, push_closure,
-                         scalar_packer, timeout_ns, trimmed)
+                         bind_push_pop, documented, element_dtype,
+                         timeout_ns, trimmed)
 from .errors import check
 from .memory import Memory
 
@@ -60,6 +59,9 @@ class Queue(Bounded):
     """
 
     _KIND = "Queue"
+    # The closures of bind_push_pop(), which push() and pop() call.
+    _push: Callable[..., bool]
+    _pop: Callable[..., Any]
     _c = CFunctions("queue")
 
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
@@ -86,7 +88,9 @@ class Queue(Bounded):
         self._outs = OutArrays(dt)
         # The handle as push() and pop() see it: None once closed.
         self._cell = [self._h]
-        self._bind()
+        # push() and pop() as closures over what they use: one Python
+        # call per element costs about as much as the library call.
+        bind_push_pop(self, self._single_consumer)
 
     # -- lifecycle -------------------------------------------------------
 
@@ -134,46 +138,6 @@ class Queue(Bounded):
         """Remove and return the oldest element, or None if there was none
         (within `timeout` seconds)."""
         return self._pop(timeout)
-
-    def _bind(self) -> None:
-        """Make this object's push() and pop().
-
-        They are closures over everything they need (but not over self, so
-        that no reference cycle delays closing the handle), set as instance
-        attributes: one Python call per element costs about as much as the
-        library call itself, so every attribute lookup saved shows.
-        """
-        cell = self._cell
-        c = self._c
-        try_push, wait_push = c.try_push, c.push
-        try_pop, wait_pop = c.try_pop, c.pop
-        tls = self._tls
-        dtype = self._dtype
-        # Plain numbers are packed by `struct` into a new bytes object (no
-        # shared buffer to race on); anything else, or what struct refuses,
-        # NumPy converts into this thread's slot.
-        via_numpy = numpy_packer(dtype, tls)
-        pack = scalar_packer(dtype) or via_numpy
-        copy_out = self._copy_out
-        # A single-consumer handle pops in one thread at a time (its
-        # contract: the library skips the claims that would make a second
-        # one safe), so its buffer needs no per-thread lookup.
-        own = element_buffer(dtype) if self._single_consumer else None
-        closed = str(self._closed_error())
-
-        push = push_closure(cell, try_push, wait_push, pack, via_numpy,
-                            closed)
-
-        pop = pop_closure(cell, try_pop, wait_pop, tls, dtype, copy_out,
-                          closed, own)
-
-        push.__doc__ = Queue.push.__doc__
-        pop.__doc__ = Queue.pop.__doc__
-        self._push = push
-        self._pop = pop
-        # Instance attributes shadow the methods: q.push is the closure.
-        self.push = push  # type: ignore[assignment, method-assign]
-        self.pop = pop  # type: ignore[assignment, method-assign]
 
     # -- runs of elements ------------------------------------------------
 

@@ -238,7 +238,7 @@ class Ring(ElementStructure):
 
     def _bind(self) -> None:
         """Make this object's push() and pop(): closures over what they
-        use, set as instance attributes (see Queue._bind).  They share the
+        use, set as instance attributes (see bind_push_pop()).  They share the
         side handles (:class:`_Sides`) with the object, not the object."""
         sides = self._sides
         try_write, wait_write = lib.zeroipc_ring_try_write, \
@@ -255,7 +255,7 @@ class Ring(ElementStructure):
             wbuf[0] = value
             return wptr
 
-        # Plain numbers go through struct (see Queue._bind).
+        # Plain numbers go through struct (see bind_push_pop()).
         pack = scalar_packer(self._dtype) or via_numpy
 
         def push(value: Any, timeout: float | None = None) -> bool:

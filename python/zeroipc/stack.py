@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from ._structure import (EEMPTY, ETIMEOUT, Bounded, CFunctions,
-                         check_capacity, documented, element_dtype,
-                         numpy_packer, outcome, pop_closure, push_closure,
-                         scalar_packer, thread_slot)
+                         bind_push_pop, check_capacity, documented,
+                         element_dtype, outcome, thread_slot)
 from .errors import check
 from .memory import Memory
 
@@ -41,6 +40,9 @@ class Stack(Bounded):
     """
 
     _KIND = "Stack"
+    # The closures of bind_push_pop(), which push() and pop() call.
+    _push: Callable[..., bool]
+    _pop: Callable[..., Any]
     _c = CFunctions("stack")
 
     def __init__(self, mem: Memory, name: str, capacity: int | None = None,
@@ -53,7 +55,9 @@ class Stack(Bounded):
         self._tls = threading.local()
         # The handle as push() and pop() see it: None once closed.
         self._cell = [self._h]
-        self._bind()
+        # push() and pop() as closures over what they use: one Python
+        # call per element costs about as much as the library call.
+        bind_push_pop(self)
 
     def close(self) -> None:
         """Release the handle.  The stack and its elements stay."""
@@ -108,34 +112,6 @@ class Stack(Bounded):
         ``timeout`` as for :meth:`push`: None does not wait for an element.
         """
         return self._pop(timeout)
-
-    def _bind(self) -> None:
-        """Make this object's push() and pop(): closures over what they
-        use (not over self), set as instance attributes, as Queue does."""
-        cell = self._cell
-        c = self._c
-        try_push, wait_push = c.try_push, c.push
-        try_pop, wait_pop = c.try_pop, c.pop
-        tls = self._tls
-        dtype = self._dtype
-        via_numpy = numpy_packer(dtype, tls)
-        pack = scalar_packer(dtype) or via_numpy
-        copy_out = self._copy_out
-        closed = str(self._closed_error())
-
-        push = push_closure(cell, try_push, wait_push, pack, via_numpy,
-                            closed)
-
-        pop = pop_closure(cell, try_pop, wait_pop, tls, dtype, copy_out,
-                          closed)
-
-        push.__doc__ = Stack.push.__doc__
-        pop.__doc__ = Stack.pop.__doc__
-        self._push = push
-        self._pop = pop
-        # Instance attributes shadow the methods: s.push is the closure.
-        self.push = push  # type: ignore[assignment, method-assign]
-        self.pop = pop  # type: ignore[assignment, method-assign]
 
     def top(self) -> Any:
         """A copy of the top element without removing it, or None if the

@@ -23,6 +23,7 @@
 
 #include <zeroipc.h>
 
+#include "zt_queue_seed.h"
 #include "zt_test.h"
 
 #define MAX_BATCH 32
@@ -197,26 +198,6 @@ static int consumer(void *p)
 	return 0;
 }
 
-/* Seed the counters just below 2^32, as if that many items had passed. */
-static void seed_near_wrap(zeroipc_memory *mem, uint32_t capacity)
-{
-	zeroipc_table_entry e;
-	unsigned char *base;
-	uint32_t *seq;
-
-	if (zeroipc_table_find(&e, mem, "q") != 0) {
-		fprintf(stderr, "find: %s\n", zeroipc_last_error());
-		exit(1);
-	}
-	base = (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-	seq = (uint32_t *)(void *)(base + 16 + (((uint64_t)capacity * 8 + 7) &
-						~(uint64_t)7));
-	memcpy(base, &(uint32_t){ SEED_POS }, 4);
-	memcpy(base + 4, &(uint32_t){ SEED_POS }, 4);
-	for (uint32_t i = 0; i < capacity; i++)
-		seq[(SEED_POS + i) & (capacity - 1)] = SEED_POS + i;
-}
-
 static enum mode parse_mode(const char *s)
 {
 	if (strcmp(s, "single") == 0)
@@ -262,7 +243,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c.capacity = (unsigned)zeroipc_queue_capacity(q);
-	seed_near_wrap(mem, c.capacity);
+	zt_queue_seed(mem, "q", c.capacity, 8, SEED_POS);
 	if (zeroipc_queue_validate(mem, "q") != 0) {
 		fprintf(stderr, "seeded: %s\n", zeroipc_last_error());
 		return 1;

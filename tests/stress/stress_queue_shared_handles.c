@@ -34,6 +34,7 @@
 
 #include <zeroipc.h>
 
+#include "zt_queue_seed.h"
 #include "zt_test.h"
 
 #define SEED_POS 0xFFFFFF00u
@@ -246,24 +247,6 @@ static void *opener(void *p)
 	return NULL;
 }
 
-/* Seed the counters just below 2^32, as if that many items had passed. */
-static void seed_near_wrap(zeroipc_memory *mem, uint32_t capacity,
-			   uint32_t es)
-{
-	zeroipc_table_entry e;
-	unsigned char *base;
-	uint32_t *seq;
-
-	ZT_CHECK(zeroipc_table_find(&e, mem, "q") == 0, "find");
-	base = (unsigned char *)zeroipc_memory_base(mem) + e.offset;
-	seq = (uint32_t *)(void *)(base + 16 + (((uint64_t)capacity * es + 7) &
-						~(uint64_t)7));
-	memcpy(base, &(uint32_t){ SEED_POS }, 4);
-	memcpy(base + 4, &(uint32_t){ SEED_POS }, 4);
-	for (uint32_t i = 0; i < capacity; i++)
-		seq[(SEED_POS + i) & (capacity - 1)] = SEED_POS + i;
-}
-
 static enum mode parse_mode(const char *s)
 {
 	if (strcmp(s, "default") == 0)
@@ -339,7 +322,7 @@ int main(int argc, char **argv)
 	}
 	r.capacity = (unsigned)zeroipc_queue_capacity(q);
 	zeroipc_queue_close(q);
-	seed_near_wrap(r.mem, r.capacity, r.es);
+	zt_queue_seed(r.mem, "q", r.capacity, r.es, SEED_POS);
 	ZT_CHECK(zeroipc_queue_validate(r.mem, "q") == 0, "seeded: %s",
 		 zeroipc_last_error());
 	ZT_CHECK(zeroipc_queue_open(&r.shared, r.mem, "q", r.es, NULL) == 0,

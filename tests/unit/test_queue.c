@@ -1647,6 +1647,20 @@ static int armed_child(void *p)
 	return 0;
 }
 
+/* Pop first .. end-1 in order, then `last` (what a blocked pusher added). */
+static void expect_pops_then(zeroipc_queue *q, uint64_t first, uint64_t end,
+			     uint64_t last)
+{
+	uint64_t v;
+
+	for (uint64_t i = first; i < end; i++) {
+		assert_ok(zeroipc_queue_try_pop(&v, q));
+		assert_int_equal(v, i);
+	}
+	assert_ok(zeroipc_queue_try_pop(&v, q));
+	assert_int_equal(v, last);
+}
+
 /* Child: a default-mode pop that stops (SIGSTOP) right after claiming. */
 static int stopped_pop_child(void *p)
 {
@@ -1713,12 +1727,7 @@ static void test_queue_single_producer_moves_to_space_wait(void **state)
 	assert_int_equal(kill(stopped, SIGCONT), 0);
 	assert_int_equal(zt_wait(stopped), 0);
 	assert_int_equal(zt_wait(producer), 0);
-	for (uint64_t i = 4; i < 16; i++) {
-		assert_ok(zeroipc_queue_try_pop(&v, q));
-		assert_int_equal(v, i);
-	}
-	assert_ok(zeroipc_queue_try_pop(&v, q));
-	assert_int_equal(v, 99);
+	expect_pops_then(q, 4, 16, 99);
 	assert_ok(zeroipc_queue_validate(mem, "q"));
 	zeroipc_queue_close(q);
 	zt_destroy(mem, name);
@@ -1771,12 +1780,7 @@ static void test_queue_fast_path_wakes_armed_waiters(void **state)
 	assert_int_equal(v, 0);
 	assert_true(__atomic_load_n(space, __ATOMIC_ACQUIRE) != s);
 	assert_int_equal(zt_wait(pid), 0);
-	for (uint64_t i = 1; i < 16; i++) {
-		assert_ok(zeroipc_queue_try_pop(&v, q));
-		assert_int_equal(v, i);
-	}
-	assert_ok(zeroipc_queue_try_pop(&v, q));
-	assert_int_equal(v, 55);
+	expect_pops_then(q, 1, 16, 55);
 	/* Head and tail are at 18 now.  Quarters are 4 positions long. */
 
 	/* A single producer fills positions 18 ..= 33, finds 34 full and
@@ -1803,12 +1807,7 @@ static void test_queue_fast_path_wakes_armed_waiters(void **state)
 	assert_int_equal(v, 5);
 	assert_true(__atomic_load_n(quarter, __ATOMIC_ACQUIRE) != s);
 	assert_int_equal(zt_wait(pid), 0);
-	for (uint64_t i = 6; i < 16; i++) {
-		assert_ok(zeroipc_queue_try_pop(&v, q));
-		assert_int_equal(v, i);
-	}
-	assert_ok(zeroipc_queue_try_pop(&v, q));
-	assert_int_equal(v, 99);
+	expect_pops_then(q, 6, 16, 99);
 	assert_ok(zeroipc_queue_validate(mem, "q"));
 	zeroipc_queue_close(q);
 	zt_destroy(mem, name);
